@@ -1,0 +1,93 @@
+"""Coverage: what a delivery profile requires and the rig lacks; lone sides; shapes that do nothing."""
+
+from ..text import SIDE_WORDS, action_label
+
+OTHER_SIDE = {"L": "R", "R": "L"}
+
+
+def check_coverage(ctx):
+    for shape_set in ctx.sets:
+        if shape_set.profile is None:
+            continue
+        present = {parsed.key for parsed in shape_set.parsed.values()}
+        reported = set()
+        for requirement in shape_set.profile.requirements:
+            for finding, aus in _requirement(ctx, shape_set, requirement, present):
+                reported.update(aus)
+                yield finding
+        yield from _lone_sides(ctx, shape_set, present, reported)
+
+
+def _has(present, au, side, variant):
+    return any(k[0] == au and k[1] == side and (not variant or k[2] == variant) for k in present)
+
+
+def _requirement(ctx, shape_set, requirement, present):
+    profile = shape_set.profile
+    aus = requirement.aus
+    for variant in requirement.variants or ("",):
+        have = {side: any(_has(present, au, side, variant) for au in aus) for side in ("L", "R", "B")}
+        anything = any(_has(present, au, side, "") for au in aus for side in ("L", "R", "B"))
+        wanted = _wanted_sides(requirement.sides, have)
+        if not wanted:
+            continue
+        name = requirement.labels.get((wanted[0], variant)) if len(wanted) == 1 else None
+        what = " or ".join(action_label(au, "", variant) for au in aus)
+        action = ctx.action(aus[0]).name
+        if name:
+            what = f"{name} ({action_label(aus[0], wanted[0], variant)})"
+        else:
+            what = f"{what} ({action})"
+        sides_text = " and ".join(SIDE_WORDS[s] for s in wanted if s != "B")
+        measures = {"profile": profile.name, "sides": "".join(wanted)}
+        if variant and anything:
+            rule, text = "coverage.missing-variant", f"Missing {what}{' ' + sides_text if sides_text else ''}: " \
+                                                     f"the rig has {aus[0]} but not this variant."
+        elif any(have.values()) or (anything and wanted != ["B"]):
+            rule, text = "coverage.missing-side", f"Missing the {sides_text or 'bilateral'} side of {what}."
+        else:
+            rule, text = "coverage.missing-au", f"Missing {what}" + (f" ({sides_text})" if sides_text else "") + "."
+        yield ctx.finding(rule, f"{text} Required by {profile.name}.", aus=aus, side="".join(wanted),
+                          measures=measures, profile=profile), set(aus)
+
+
+def _wanted_sides(sides, have):
+    """The sides still missing for a requirement, given which sides exist."""
+    if sides == "any":
+        return [] if any(have.values()) else ["B"]
+    if sides == "B":
+        if have["B"] or (have["L"] and have["R"]):
+            return []
+        if have["L"] or have["R"]:
+            return ["R" if have["L"] else "L"]
+        return ["B"]
+    if sides == "LR":
+        return [s for s in ("L", "R") if not have[s]]
+    return [] if have[sides] else [sides]
+
+
+def _lone_sides(ctx, shape_set, present, reported):
+    for name, parsed in shape_set.parsed.items():
+        if parsed.side not in OTHER_SIDE or parsed.au in reported:
+            continue
+        twin = (parsed.au, OTHER_SIDE[parsed.side], parsed.variant)
+        if twin not in present:
+            yield ctx.finding("coverage.missing-twin",
+                              f"{name} ({parsed.label}) has no {SIDE_WORDS[twin[1]]} twin.",
+                              shapes=(name,), aus=(parsed.au,), side=parsed.side)
+
+
+def check_empty_shapes(ctx):
+    scale = ctx.frame.scale
+    for i, name in enumerate(ctx.snapshot.names):
+        if name in ctx.invalid:
+            continue
+        largest = float(ctx.max_motion[i])
+        limit = ctx.threshold("empty_shape", name) * scale
+        if largest < limit:
+            parsed = ctx.parsed(name)
+            yield ctx.finding("coverage.empty-shape",
+                              f"{name} moves nothing (largest vertex motion {largest / scale:.2g} of the face size).",
+                              shapes=(name,), aus=(parsed.au,) if parsed else (), side=parsed.side if parsed else "",
+                              measures={"max_motion": largest, "relative_motion": largest / scale,
+                                        "threshold": ctx.threshold("empty_shape", name)})

@@ -1,0 +1,125 @@
+"""What every check sees: the snapshot, the rulebook, how each name was read, and shared measures.
+
+Measures several checks need (face frame, per-vertex motion) are computed once, on first use.
+"""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from .model import Finding
+
+
+@dataclass
+class ShapeSet:
+    """Shapes audited together: one numbered prefix (or none) under one convention and profile."""
+
+    prefix: str
+    names: list
+    convention: str = ""
+    profile: object = None
+    #: name -> ParsedName (single actions)
+    parsed: dict = field(default_factory=dict)
+    #: name -> ParsedName with .parts (combination shapes)
+    combinations: dict = field(default_factory=dict)
+    #: name -> convention, for names read with another convention than the set's own
+    foreign: dict = field(default_factory=dict)
+    unknown: list = field(default_factory=list)
+
+    @property
+    def recognised(self):
+        return bool(self.parsed or self.combinations)
+
+
+class AuditContext:
+    """Inputs and cached measures for one rig audit."""
+
+    def __init__(self, snapshot, rulebook, sets, primary_profile):
+        self.snapshot = snapshot
+        self.rulebook = rulebook
+        self.sets = sets
+        self.primary_profile = primary_profile
+        self._set_of = {name: shape_set for shape_set in sets for name in shape_set.names}
+        #: shapes whose deltas hold NaN/inf: geometric checks skip them
+        self.invalid = {name for name, bad in zip(snapshot.names, self._nonfinite) if bad}
+
+    # -- lookups ------------------------------------------------------------------------------
+    def parsed(self, name):
+        """The ParsedName of a single-action shape, or None (unknown or combination)."""
+        return self._set_of[name].parsed.get(name)
+
+    def profile_of(self, name):
+        shape_set = self._set_of.get(name)
+        return shape_set.profile if shape_set and shape_set.profile else self.primary_profile
+
+    def threshold(self, key, shape=None):
+        profile = self.profile_of(shape) if shape else self.primary_profile
+        return profile.thresholds[key]
+
+    def action(self, code):
+        return self.rulebook.catalog[code]
+
+    def mapped_shapes(self):
+        """(index, name, ParsedName) of every single-action shape whose deltas are finite."""
+        for i, name in enumerate(self.snapshot.names):
+            parsed = self.parsed(name)
+            if parsed is not None and name not in self.invalid:
+                yield i, name, parsed
+
+    # -- shared measures ----------------------------------------------------------------------
+    @cached_property
+    def _nonfinite(self):
+        return [not np.isfinite(d).all() for d in self.snapshot.deltas]
+
+    @cached_property
+    def motion(self):
+        """(k, n) float32: how far each shape moves each vertex (0 for shapes with NaN)."""
+        out = np.empty(self.snapshot.deltas.shape[:2], dtype=np.float32)
+        for i, delta in enumerate(self.snapshot.deltas):
+            if self._nonfinite[i]:
+                out[i] = 0.0
+            else:
+                np.sqrt(np.einsum("ij,ij->i", delta, delta), out=out[i])
+        return out
+
+    @cached_property
+    def max_motion(self):
+        """(k,) float32: each shape's largest vertex motion."""
+        if self.motion.shape[1] == 0:
+            return np.zeros(self.motion.shape[0], dtype=np.float32)
+        return self.motion.max(axis=1)
+
+    @cached_property
+    def frame(self):
+        from .frame import estimate_frame
+        return estimate_frame(self)
+
+    # -- findings -----------------------------------------------------------------------------
+    def finding(self, rule, message, *, shapes=(), aus=(), side="", measures=None, vertices=(), profile=None):
+        """A Finding for ``rule`` with its category and the profile's severity; None when switched off."""
+        spec = self.rulebook.findings[rule]
+        profile = profile or (self.profile_of(shapes[0]) if shapes else self.primary_profile)
+        severity = profile.severity.get(rule, spec.severity)
+        if severity == "off":
+            return None
+        return Finding(rule=rule, category=spec.category, severity=severity, message=message,
+                       aus=tuple(aus), shapes=tuple(shapes), side=side,
+                       measures={k: _plain(v) for k, v in (measures or {}).items()},
+                       vertices=tuple(int(v) for v in vertices))
+
+
+def _plain(value):
+    """Numbers as plain Python values rounded to 4 significant digits, so reports are byte-stable."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return 0.0 if value == 0 else float(f"{value:.4g}")
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,84 @@
+"""Run every check over one rig snapshot and return its report. No I/O happens here."""
+
+import numpy as np
+
+from .checks import CHECKS
+from .context import AuditContext, ShapeSet
+from .errors import RigInputError
+from .model import RigReport, ShapeSetInfo
+from .names import NameReader
+
+
+def audit_rig(snapshot, rulebook, *, profile=None, convention=None, file=""):
+    """Audit ``snapshot`` (a RigSnapshot) and return a RigReport.
+
+    profile : str, optional
+        Profile name for the rig's sets (sets written in another convention than the profile's keep
+        their convention's default profile). None: each set uses its convention's default.
+    convention : str, optional
+        Read every set with this convention instead of detecting it.
+    """
+    if not snapshot.names:
+        raise RigInputError(f"{snapshot.name}: the mesh has no shape keys besides its basis")
+    if snapshot.basis.shape[0] == 0:
+        raise RigInputError(f"{snapshot.name}: the mesh has no vertices")
+    if not np.isfinite(snapshot.basis).all():
+        raise RigInputError(f"{snapshot.name}: the basis holds NaN or infinite coordinates")
+    if convention is not None:
+        rulebook.convention(convention)
+    chosen = rulebook.profile(profile) if profile else None
+    sets = read_sets(snapshot.names, rulebook, chosen, convention)
+    recognised = [s for s in sets if s.profile is not None]
+    main = max(recognised, key=lambda s: len(s.parsed), default=None)
+    primary = main.profile if main else (chosen or rulebook.profile("generic"))
+    ctx = AuditContext(snapshot, rulebook, sets, primary)
+    findings = [f for check in CHECKS for f in check(ctx) if f is not None]
+    findings.sort(key=lambda f: f.sort_key())
+    infos = tuple(ShapeSetInfo(s.prefix, s.convention, s.profile.name if s.profile else "", len(s.names),
+                               len(s.parsed) + len(s.combinations)) for s in sets)
+    return RigReport(file=file, object=snapshot.name, profile=primary.name,
+                     convention=main.convention if main else "", sets=infos, findings=tuple(findings),
+                     vertices=int(snapshot.basis.shape[0]), shapes=len(snapshot.names))
+
+
+def read_sets(names, rulebook, chosen_profile=None, forced_convention=None):
+    """Group names by set prefix, detect each set's convention, parse every name, pick profiles."""
+    reader = NameReader(rulebook.catalog, rulebook.conventions, rulebook.naming)
+    groups = {}
+    for name in names:
+        groups.setdefault(reader.set_of(name), []).append(name)
+    sets = []
+    for prefix, members in groups.items():
+        shape_set = ShapeSet(prefix=prefix, names=members)
+        parses = {c: {n: reader.parse_with(rulebook.conventions[c], n) for n in members} for c in rulebook.conventions}
+        counts = {c: sum(p is not None for p in parsed.values()) for c, parsed in parses.items()}
+        preferred = chosen_profile.conventions if chosen_profile else ()
+        primary = forced_convention or max(
+            rulebook.conventions, key=lambda c: (counts[c], c in preferred, -list(rulebook.conventions).index(c)))
+        shape_set.convention = primary if counts[primary] or forced_convention else ""
+        order = [primary] + [c for c in rulebook.conventions if c != primary and not forced_convention]
+        for name in members:
+            parsed = next((parses[c][name] for c in order if parses[c][name] is not None), None)
+            if parsed is not None:
+                shape_set.parsed[name] = parsed
+                if parsed.convention != primary:
+                    shape_set.foreign[name] = parsed.convention
+                continue
+            combination = reader.parse_combination(name, order)
+            if combination is not None:
+                shape_set.combinations[name] = combination
+            else:
+                shape_set.unknown.append(name)
+        sets.append(shape_set)
+    recognised = [s for s in sets if s.recognised]
+    for shape_set in recognised:
+        shape_set.profile = _profile_for(shape_set, rulebook, chosen_profile, len(recognised))
+    return sets
+
+
+def _profile_for(shape_set, rulebook, chosen, recognised_sets):
+    if chosen is not None and (not chosen.conventions or shape_set.convention in chosen.conventions
+                               or recognised_sets == 1):
+        return chosen
+    default = rulebook.conventions[shape_set.convention].default_profile if shape_set.convention else ""
+    return rulebook.profile(default or "generic")

@@ -1,0 +1,467 @@
+"""Load and validate the rule files in ``rules/`` (TOML data, never evaluated as code).
+
+Every problem raises :class:`RuleFileError` naming the file and the key, so a malformed rule
+file stops the audit with one clear line.
+"""
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import RuleFileError
+from .model import CATEGORIES, SEVERITIES
+
+LATERALITIES = ("lr", "bilateral", "unilateral")
+KINDS = ("au", "ad", "gaze", "extra")
+REQUIRE_SIDES = ("LR", "B", "any")  # require_names adds single-side "L" / "R" slots
+
+
+def default_rules_dir():
+    """``rules/`` beside the package: the repository root, or the installed extension's root."""
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+def normalize(text):
+    """Lower case with every separator removed: ``LIP_CORNER_PULLER`` -> ``lipcornerpuller``."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+@dataclass(frozen=True)
+class Action:
+    """One catalog entry: an Action Unit, a descriptor, a gaze code or a named extra."""
+
+    code: str
+    name: str
+    kind: str
+    muscles: tuple
+    regions: tuple
+    laterality: str
+    #: variant id -> tuple of normalised aliases
+    variants: dict
+    mirror: str
+    #: variant -> its mirrored variant
+    mirror_variants: dict
+    note: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a name maps to. ``au`` is a code, or ``{'L': code, 'R': code}`` when it depends on the side."""
+
+    au: object
+    variant: str = ""
+    side: str = ""
+
+
+@dataclass(frozen=True)
+class Convention:
+    name: str
+    description: str
+    default_profile: str
+    #: normalised name -> Target
+    names: dict
+    code_pattern: object = None
+    descriptive: str = ""
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One required action: any of ``aus``, on ``sides``, in each of ``variants``."""
+
+    aus: tuple
+    sides: str
+    variants: tuple = ()
+    #: display names for (side) slots, from require_names: {(side, variant): name}
+    labels: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    conventions: tuple
+    requirements: tuple
+    thresholds: dict
+    severity: dict
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class NamingRules:
+    strip_prefixes: tuple
+    set_prefix: object
+    left: tuple
+    right: tuple
+    separators: str
+    max_listed_unknown: int
+    combination_joiners: tuple
+
+
+@dataclass(frozen=True)
+class FindingRule:
+    id: str
+    category: str
+    severity: str
+    summary: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    catalog: dict
+    conventions: dict
+    profiles: dict
+    naming: NamingRules
+    findings: dict
+    #: parsed regions.toml (see regions.py), or None when absent
+    regions: object = None
+    #: parsed coactivation.toml (see pairs.py), or None when absent
+    coactivation: object = None
+    root: str = ""
+
+    def profile(self, name):
+        if name not in self.profiles:
+            known = ", ".join(sorted(self.profiles))
+            raise RuleFileError(self.root, "", f"unknown profile '{name}' (known: {known})")
+        return self.profiles[name]
+
+    def convention(self, name):
+        if name not in self.conventions:
+            known = ", ".join(self.conventions)
+            raise RuleFileError(self.root, "", f"unknown naming convention '{name}' (known: {known})")
+        return self.conventions[name]
+
+
+class _Doc:
+    """A parsed TOML file with typed, path-aware accessors that raise RuleFileError."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        try:
+            with open(self.path, "rb") as handle:
+                self.data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as error:
+            raise RuleFileError(self.path, "", f"not valid TOML ({error})") from None
+        except OSError as error:
+            raise RuleFileError(self.path, "", f"cannot read ({error.strerror})") from None
+
+    def fail(self, key, message):
+        raise RuleFileError(self.path, key, message)
+
+    def get(self, table, key, kind, where, default=None, required=False):
+        if key not in table:
+            if required:
+                self.fail(f"{where}.{key}" if where else key, "missing")
+            return default
+        value = table[key]
+        ok = isinstance(value, kind) and not (kind in (int, float, (int, float)) and isinstance(value, bool))
+        if not ok:
+            names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+            self.fail(f"{where}.{key}" if where else key, f"expected {names}, got {type(value).__name__}")
+        return value
+
+    def strings(self, table, key, where, required=False):
+        value = self.get(table, key, list, where, default=[], required=required)
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                self.fail(f"{where}.{key}[{i}]", f"expected str, got {type(item).__name__}")
+        return tuple(value)
+
+    def only(self, table, allowed, where):
+        for key in table:
+            if key not in allowed:
+                self.fail(f"{where}.{key}" if where else key, f"unknown key (allowed: {', '.join(sorted(allowed))})")
+
+    def regex(self, table, key, where, required=False):
+        pattern = self.get(table, key, str, where, required=required)
+        if pattern is None:
+            return None
+        try:
+            return re.compile(pattern)
+        except re.error as error:
+            self.fail(f"{where}.{key}", f"bad regular expression ({error})")
+
+
+def load_rulebook(rules_dir=None, extra_files=()):
+    """Read every rule file under ``rules_dir`` (default: the shipped rules) plus ``extra_files``.
+
+    An extra file holds a ``[convention]`` or a ``[profile]``; it is added to (or replaces by name)
+    the shipped ones.
+    """
+    root = Path(rules_dir) if rules_dir else default_rules_dir()
+    if not root.is_dir():
+        raise RuleFileError(root, "", "rules folder not found")
+    catalog = _load_catalog(_Doc(root / "catalog.toml"))
+    findings = _load_findings(_Doc(root / "findings.toml"))
+    naming = _load_naming(_Doc(root / "naming.toml"))
+    conventions, profile_docs = {}, {}
+    for path in sorted((root / "conventions").glob("*.toml")):
+        convention = _load_convention(_Doc(path), catalog)
+        conventions[convention.name] = convention
+    for path in sorted((root / "profiles").glob("*.toml")):
+        doc = _Doc(path)
+        profile_docs[_profile_name(doc)] = doc
+    for path in extra_files:
+        doc = _Doc(path)
+        if "convention" in doc.data:
+            convention = _load_convention(doc, catalog)
+            conventions[convention.name] = convention
+        elif "profile" in doc.data:
+            profile_docs[_profile_name(doc)] = doc
+        else:
+            doc.fail("", "expected a [convention] or a [profile] table")
+    for name, convention in conventions.items():
+        if convention.descriptive and convention.descriptive not in conventions:
+            raise RuleFileError(convention.path, "convention.descriptive",
+                                f"unknown convention '{convention.descriptive}'")
+    profiles = _load_profiles(profile_docs, catalog, conventions, findings, naming)
+    for convention in conventions.values():
+        if convention.default_profile and convention.default_profile not in profiles:
+            raise RuleFileError(convention.path, "convention.default_profile",
+                                f"unknown profile '{convention.default_profile}'")
+    regions = coactivation = None
+    if (root / "regions.toml").is_file():
+        from .regions import parse_regions
+        doc = _Doc(root / "regions.toml")
+        regions = parse_regions(doc, catalog)
+    if (root / "coactivation.toml").is_file():
+        from .pairs import parse_coactivation
+        doc = _Doc(root / "coactivation.toml")
+        coactivation = parse_coactivation(doc, catalog, findings)
+    return Rulebook(catalog=catalog, conventions=conventions, profiles=profiles, naming=naming,
+                    findings=findings, regions=regions, coactivation=coactivation, root=str(root))
+
+
+def _load_catalog(doc):
+    allowed = {"name", "kind", "muscles", "regions", "laterality", "variants", "mirror", "mirror_variants", "note"}
+    catalog = {}
+    for code, entry in doc.data.items():
+        if not isinstance(entry, dict):
+            doc.fail(code, "expected a table")
+        if not re.fullmatch(r"[A-Z]{2,4}\d{0,2}", code):
+            doc.fail(code, "catalog codes look like AU12, AD34 or OEB")
+        doc.only(entry, allowed, code)
+        laterality = doc.get(entry, "laterality", str, code, required=True)
+        if laterality not in LATERALITIES:
+            doc.fail(f"{code}.laterality", f"must be one of {', '.join(LATERALITIES)}")
+        kind = doc.get(entry, "kind", str, code, required=True)
+        if kind not in KINDS:
+            doc.fail(f"{code}.kind", f"must be one of {', '.join(KINDS)}")
+        variants = {}
+        for variant, aliases in doc.get(entry, "variants", dict, code, default={}).items():
+            if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+                doc.fail(f"{code}.variants.{variant}", "expected a list of aliases")
+            variants[variant] = tuple(normalize(a) for a in aliases) + (normalize(variant),)
+        mirror_variants = {}
+        for i, pair in enumerate(doc.get(entry, "mirror_variants", list, code, default=[])):
+            if not (isinstance(pair, list) and len(pair) == 2 and all(p in variants for p in pair)):
+                doc.fail(f"{code}.mirror_variants[{i}]", "expected a pair of this entry's variants")
+            mirror_variants[pair[0]], mirror_variants[pair[1]] = pair[1], pair[0]
+        catalog[code] = Action(
+            code=code, name=doc.get(entry, "name", str, code, required=True), kind=kind,
+            muscles=doc.strings(entry, "muscles", code), regions=doc.strings(entry, "regions", code, required=True),
+            laterality=laterality, variants=variants, mirror=doc.get(entry, "mirror", str, code, default=""),
+            mirror_variants=mirror_variants, note=doc.get(entry, "note", str, code, default=""))
+    for code, action in catalog.items():
+        if action.mirror and action.mirror not in catalog:
+            doc.fail(f"{code}.mirror", f"unknown action '{action.mirror}'")
+    return catalog
+
+
+def _load_findings(doc):
+    findings = {}
+    for rule_id, entry in doc.data.items():
+        if not re.fullmatch(r"[a-z]+\.[a-z0-9-]+", rule_id):
+            doc.fail(rule_id, "rule ids look like 'category.kebab-name'")
+        if not isinstance(entry, dict):
+            doc.fail(rule_id, "expected a table")
+        doc.only(entry, {"category", "severity", "summary", "why"}, rule_id)
+        category = doc.get(entry, "category", str, rule_id, required=True)
+        if category not in CATEGORIES or not rule_id.startswith(category + "."):
+            doc.fail(f"{rule_id}.category", f"must be one of {', '.join(CATEGORIES)} and prefix the id")
+        severity = doc.get(entry, "severity", str, rule_id, required=True)
+        if severity not in SEVERITIES:
+            doc.fail(f"{rule_id}.severity", f"must be one of {', '.join(SEVERITIES)}")
+        findings[rule_id] = FindingRule(rule_id, category, severity,
+                                        doc.get(entry, "summary", str, rule_id, required=True),
+                                        doc.get(entry, "why", str, rule_id, required=True))
+    return findings
+
+
+def _load_naming(doc):
+    data = doc.data
+    doc.only(data, {"strip_prefixes", "set_prefix", "left", "right", "separators", "max_listed_unknown",
+                    "combination_joiners"}, "")
+    strip = []
+    for i, pattern in enumerate(doc.strings(data, "strip_prefixes", "")):
+        try:
+            strip.append(re.compile(pattern, re.IGNORECASE))
+        except re.error as error:
+            doc.fail(f"strip_prefixes[{i}]", f"bad regular expression ({error})")
+    set_prefix = doc.regex(data, "set_prefix", "", required=True)
+    if "set" not in set_prefix.groupindex:
+        doc.fail("set_prefix", "needs a named group (?P<set>...)")
+    return NamingRules(
+        strip_prefixes=tuple(strip), set_prefix=set_prefix,
+        left=tuple(s.lower() for s in doc.strings(data, "left", "", required=True)),
+        right=tuple(s.lower() for s in doc.strings(data, "right", "", required=True)),
+        separators=doc.get(data, "separators", str, "", default="_.- "),
+        max_listed_unknown=doc.get(data, "max_listed_unknown", int, "", default=12),
+        combination_joiners=doc.strings(data, "combination_joiners", ""))
+
+
+def _parse_target(doc, value, key, catalog):
+    """``"AU12"``, ``"AU23:V"``, ``{au=..., variant=..., side=...}`` or ``{L="AU62", R="AU61"}``."""
+    if isinstance(value, str):
+        code, _, variant = value.partition(":")
+        target = Target(code, variant)
+    elif isinstance(value, dict) and set(value) <= {"L", "R"} and value:
+        for side, code in value.items():
+            _check_action(doc, catalog, code, "", f"{key}.{side}")
+        return Target(dict(value))
+    elif isinstance(value, dict):
+        doc.only(value, {"au", "variant", "side"}, key)
+        target = Target(doc.get(value, "au", str, key, required=True),
+                        doc.get(value, "variant", str, key, default=""), doc.get(value, "side", str, key, default=""))
+        if target.side not in ("", "L", "R", "B"):
+            doc.fail(f"{key}.side", "must be L, R or B")
+    else:
+        doc.fail(key, f"expected an action code or a table, got {type(value).__name__}")
+    _check_action(doc, catalog, target.au, target.variant, key)
+    return target
+
+
+def _check_action(doc, catalog, code, variant, key):
+    if not isinstance(code, str) or code not in catalog:
+        doc.fail(key, f"unknown action '{code}' (not in catalog.toml)")
+    if variant and variant not in catalog[code].variants:
+        doc.fail(key, f"'{code}' has no variant '{variant}'")
+
+
+def _load_convention(doc, catalog):
+    doc.only(doc.data, {"convention", "names"}, "")
+    head = doc.get(doc.data, "convention", dict, "", required=True)
+    doc.only(head, {"name", "description", "default_profile", "code_pattern", "descriptive"}, "convention")
+    code_pattern = doc.regex(head, "code_pattern", "convention")
+    if code_pattern is not None and "num" not in code_pattern.groupindex:
+        doc.fail("convention.code_pattern", "needs a named group (?P<num>...)")
+    names = {}
+    for key, value in doc.get(doc.data, "names", dict, "", default={}).items():
+        norm = normalize(key)
+        if not norm:
+            doc.fail(f"names.{key}", "empty name")
+        if norm in names:
+            doc.fail(f"names.{key}", f"duplicate alias (same as another name once case and separators are ignored)")
+        names[norm] = _parse_target(doc, value, f"names.{key}", catalog)
+    if not names and code_pattern is None:
+        doc.fail("names", "a convention needs a [names] table or a code_pattern")
+    return Convention(
+        name=doc.get(head, "name", str, "convention", required=True),
+        description=doc.get(head, "description", str, "convention", default=""),
+        default_profile=doc.get(head, "default_profile", str, "convention", default=""),
+        names=names, code_pattern=code_pattern,
+        descriptive=doc.get(head, "descriptive", str, "convention", default=""), path=str(doc.path))
+
+
+def _profile_name(doc):
+    head = doc.get(doc.data, "profile", dict, "", required=True)
+    return doc.get(head, "name", str, "profile", required=True)
+
+
+def _load_profiles(docs, catalog, conventions, findings, naming):
+    profiles = {}
+    resolving = set()
+
+    def resolve(name, child_doc, key):
+        if name in profiles:
+            return profiles[name]
+        if name not in docs:
+            child_doc.fail(key, f"unknown profile '{name}'")
+        if name in resolving:
+            child_doc.fail(key, f"profile '{name}' extends itself")
+        resolving.add(name)
+        profiles[name] = _load_profile(docs[name], resolve, catalog, conventions, findings, naming)
+        return profiles[name]
+
+    for name, doc in docs.items():
+        resolve(name, doc, "profile.name")
+    return {name: p for name, p in profiles.items() if not docs[name].data["profile"].get("abstract")}
+
+
+def _load_profile(doc, resolve, catalog, conventions, findings, naming):
+    doc.only(doc.data, {"profile", "thresholds", "severity"}, "")
+    head = doc.data["profile"]
+    doc.only(head, {"name", "description", "extends", "abstract", "conventions", "require", "require_names"}, "profile")
+    parent = None
+    if "extends" in head:
+        parent = resolve(doc.get(head, "extends", str, "profile"), doc, "profile.extends")
+    known_conventions = doc.strings(head, "conventions", "profile")
+    for i, name in enumerate(known_conventions):
+        if name not in conventions:
+            doc.fail(f"profile.conventions[{i}]", f"unknown convention '{name}'")
+
+    thresholds = dict(parent.thresholds) if parent else {}
+    for key, value in doc.get(doc.data, "thresholds", dict, "", default={}).items():
+        if parent is not None and key not in parent.thresholds:
+            doc.fail(f"thresholds.{key}", "unknown threshold (not defined in the base profile)")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            doc.fail(f"thresholds.{key}", f"expected a number, got {type(value).__name__}")
+        thresholds[key] = float(value)
+    severity = dict(parent.severity) if parent else {}
+    for key, value in doc.get(doc.data, "severity", dict, "", default={}).items():
+        if key not in findings:
+            doc.fail(f"severity.{key}", "unknown rule id (not in findings.toml)")
+        if value not in SEVERITIES + ("off",):
+            doc.fail(f"severity.{key}", "must be error, warning, info or off")
+        severity[key] = value
+
+    requirements = []
+    for i, entry in enumerate(doc.get(head, "require", list, "profile", default=[])):
+        key = f"profile.require[{i}]"
+        if not isinstance(entry, dict):
+            doc.fail(key, "expected a table like { au = \"AU12\", sides = \"LR\" }")
+        doc.only(entry, {"au", "sides", "variants"}, key)
+        aus = entry.get("au")
+        aus = (aus,) if isinstance(aus, str) else tuple(aus) if isinstance(aus, list) else doc.fail(
+            f"{key}.au", "expected an action code or a list of them")
+        variants = doc.strings(entry, "variants", key)
+        for code in aus:
+            for variant in variants or ("",):
+                _check_action(doc, catalog, code, variant, f"{key}.au")
+        sides = doc.get(entry, "sides", str, key, default="any")
+        if sides not in REQUIRE_SIDES:
+            doc.fail(f"{key}.sides", f"must be one of {', '.join(REQUIRE_SIDES)}")
+        requirements.append(Requirement(aus, sides, variants))
+    names = doc.strings(head, "require_names", "profile")
+    if names:
+        requirements.extend(_requirements_from_names(doc, names, known_conventions, conventions, catalog, naming))
+    if parent and not requirements:
+        requirements = list(parent.requirements)
+    return Profile(name=doc.get(head, "name", str, "profile", required=True),
+                   description=doc.get(head, "description", str, "profile", default=""),
+                   conventions=known_conventions or (parent.conventions if parent else ()),
+                   requirements=tuple(requirements), thresholds=thresholds, severity=severity, path=str(doc.path))
+
+
+def _requirements_from_names(doc, names, known_conventions, conventions, catalog, naming):
+    """Turn ``require_names`` (read with the profile's convention) into one requirement per name."""
+    from .names import NameReader  # late import: names depends on this module's dataclasses
+
+    if len(known_conventions) != 1:
+        doc.fail("profile.conventions", "require_names needs exactly one convention to read the names with")
+    reader = NameReader(catalog, conventions, naming)
+    convention = conventions[known_conventions[0]]
+    requirements, seen = [], set()
+    for i, name in enumerate(names):
+        parsed = reader.parse_with(convention, name)
+        if parsed is None:
+            doc.fail(f"profile.require_names[{i}]", f"'{name}' is not a name of convention '{convention.name}'")
+        slot = (parsed.au, parsed.side, parsed.variant)
+        if slot in seen:
+            doc.fail(f"profile.require_names[{i}]", f"'{name}' maps to the same action as an earlier name")
+        seen.add(slot)
+        variants = (parsed.variant,) if parsed.variant else ()
+        requirements.append(Requirement((parsed.au,), parsed.side, variants, {(parsed.side, parsed.variant): name}))
+    return requirements
