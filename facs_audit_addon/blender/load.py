@@ -1,0 +1,113 @@
+"""Open a rig file in the running Blender and read every mesh with shape keys (headless use: CLI, batch).
+
+Loading replaces the session's data (``read_factory_settings`` / ``open_mainfile``): call it from the
+command line or a script, not from an interactive session with unsaved work. The user's file is only
+read, never saved.
+"""
+
+import contextlib
+import ctypes
+import os
+import sys
+from pathlib import Path
+
+import bpy
+
+from ..core import RigInputError
+from .extract import snapshot_from_object
+
+BLEND = (".blend",)
+FBX = (".fbx",)
+GLTF = (".glb", ".gltf")
+USD = (".usd", ".usda", ".usdc", ".usdz")
+SUPPORTED = BLEND + FBX + GLTF + USD
+
+
+def load_snapshots(path, object_name=None, *, verbose=False):
+    """Read the rig file at ``path`` and return one RigSnapshot per mesh object with shape keys.
+
+    object_name : str, optional
+        Read only this object (it must be a mesh with shape keys).
+    verbose : bool
+        Send Blender's own log lines to stderr instead of discarding them. They never reach stdout,
+        which carries only the report.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise RigInputError(f"{path}: no such file")
+    if suffix not in SUPPORTED:
+        raise RigInputError(f"{path}: unsupported file type '{suffix}' (expected one of {', '.join(SUPPORTED)})")
+    with _quiet_stdout(verbose):
+        _open(path, suffix)
+        objects = sorted(bpy.data.objects, key=lambda o: o.name)
+        if object_name is not None:
+            obj = bpy.data.objects.get(object_name)
+            if obj is None:
+                raise RigInputError(f"{path}: no object named '{object_name}'")
+            if obj.type != 'MESH':
+                raise RigInputError(f"{path}: object '{object_name}' is a {obj.type.lower()}, not a mesh")
+            return [snapshot_from_object(obj, source=str(path))]
+        meshes = [o for o in objects if o.type == 'MESH']
+        if not meshes:
+            raise RigInputError(f"{path}: the file has no mesh")
+        keyed = [o for o in meshes if o.data.shape_keys is not None and len(o.data.shape_keys.key_blocks) > 1]
+        if not keyed:
+            raise RigInputError(f"{path}: the file has no mesh with shape keys")
+        return [snapshot_from_object(o, source=str(path)) for o in keyed]
+
+
+def _open(path, suffix):
+    """Load ``path`` into a fresh session. Scripts and scripted drivers stay disabled throughout."""
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    # Factory settings already disable auto-run; make sure, since a rig file may carry scripts.
+    bpy.context.preferences.filepaths.use_scripts_auto_execute = False
+    try:
+        if suffix in BLEND:
+            bpy.ops.wm.open_mainfile(filepath=str(path), load_ui=False, use_scripts=False)
+        elif suffix in FBX:
+            bpy.ops.import_scene.fbx(filepath=str(path))
+        elif suffix in GLTF:
+            bpy.ops.import_scene.gltf(filepath=str(path))
+        else:
+            bpy.ops.wm.usd_import(filepath=str(path))
+    except RuntimeError as error:
+        raise RigInputError(f"{path}: cannot read the file: {_first_line(error)}") from None
+    # Importers may leave parent transforms unevaluated; matrix_world must be current.
+    if bpy.context.view_layer is not None:
+        bpy.context.view_layer.update()
+
+
+def _first_line(error):
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    text = lines[0] if lines else type(error).__name__
+    return text.removeprefix("Error:").strip()
+
+
+@contextlib.contextmanager
+def _quiet_stdout(verbose):
+    """Point file descriptor 1 at stderr (verbose) or /dev/null while Blender works.
+
+    Blender logs from C straight to fd 1 ("Read blend: ..."), and importers print freely; Python's
+    sys.stdout redirection catches neither, so the descriptor itself is swapped and restored.
+    """
+    _flush_all()
+    saved = os.dup(1)
+    sink = os.dup(2) if verbose else os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(sink, 1)
+        yield
+    finally:
+        _flush_all()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(sink)
+
+
+def _flush_all():
+    """Flush Python's and C's stdout buffers so nothing written meanwhile lands on the wrong descriptor."""
+    sys.stdout.flush()
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):  # no C library handle (unusual platforms): Python's flush must do
+        pass
