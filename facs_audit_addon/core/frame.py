@@ -14,7 +14,7 @@ API other modules rely on:
 - ``frame.local_vectors(vectors)``: rotate (..., 3) delta vectors into (lateral, up, forward).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,7 +26,7 @@ class Frame:
     scale: float
     center: np.ndarray
     active: np.ndarray
-    axes: np.ndarray = BLENDER_AXES
+    axes: np.ndarray = field(default_factory=BLENDER_AXES.copy)
 
     def local(self, points):
         return (np.asarray(points, dtype=np.float32) - self.center) @ self.axes.T
