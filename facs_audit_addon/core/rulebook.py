@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import RuleFileError
+from .errors import AuditError, RuleFileError
 from .model import CATEGORIES, SEVERITIES
 
 LATERALITIES = ("lr", "bilateral", "unilateral")
@@ -124,13 +124,13 @@ class Rulebook:
     def profile(self, name):
         if name not in self.profiles:
             known = ", ".join(sorted(self.profiles))
-            raise RuleFileError(self.root, "", f"unknown profile '{name}' (known: {known})")
+            raise AuditError(f"unknown profile '{name}' (known: {known})")
         return self.profiles[name]
 
     def convention(self, name):
         if name not in self.conventions:
             known = ", ".join(self.conventions)
-            raise RuleFileError(self.root, "", f"unknown naming convention '{name}' (known: {known})")
+            raise AuditError(f"unknown naming convention '{name}' (known: {known})")
         return self.conventions[name]
 
 
@@ -181,7 +181,7 @@ class _Doc:
         try:
             return re.compile(pattern)
         except re.error as error:
-            self.fail(f"{where}.{key}", f"bad regular expression ({error})")
+            self.fail(f"{where}.{key}" if where else key, f"bad regular expression ({error})")
 
 
 def load_rulebook(rules_dir=None, extra_files=()):

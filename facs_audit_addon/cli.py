@@ -1,0 +1,167 @@
+"""Command line: ``python -m facs_audit_addon audit FILE...`` and ``blender -b --command facs_audit ...``.
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error,
+3 internal error. Errors are one line on stderr; stdout carries nothing but the report.
+"""
+
+import argparse
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .core import AuditError, audit_rig, load_rulebook
+from .core.report import FAIL_ON, exit_code, to_json, to_junit, to_text
+
+SUPPORTED = (".blend", ".fbx", ".glb", ".gltf", ".usd", ".usda", ".usdc", ".usdz")
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def build_parser(prog="python -m facs_audit_addon"):
+    parser = _Parser(prog=prog, description="Audit facial shape keys against FACS Action Units.")
+    parser.add_argument("--version", action="version", version=f"facs-audit {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    audit = commands.add_parser("audit", help="audit rig files (.blend, .fbx, .glb/.gltf, .usd*)")
+    audit.add_argument("files", nargs="+", metavar="FILE", help="rig files or folders of rig files")
+    audit.add_argument("--object", help="audit only this mesh object (default: every mesh with shape keys)")
+    audit.add_argument("--profile", help="delivery profile name or path to a profile .toml "
+                                         "(default: each shape set's convention default)")
+    audit.add_argument("--convention", help="read names with this convention instead of detecting it")
+    audit.add_argument("--rules", action="append", default=[], metavar="TOML",
+                       help="extra convention or profile file (repeatable)")
+    audit.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    audit.add_argument("--output", help="write the report to this file instead of stdout")
+    audit.add_argument("--fail-on", choices=FAIL_ON, default="error",
+                       help="lowest severity that makes the exit code 1 (default: error)")
+    listing = commands.add_parser("profiles", help="list delivery profiles and naming conventions")
+    listing.add_argument("--rules", action="append", default=[], metavar="TOML")
+    return parser
+
+
+def main(argv=None, prog="python -m facs_audit_addon"):
+    """Run the command line; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = build_parser(prog).parse_args(argv)
+        if args.command == "profiles":
+            return _list_profiles(args)
+        return _audit(args)
+    except UsageError as error:
+        print(f"facs-audit: usage error: {error} (see --help)", file=sys.stderr)
+        return 2
+    except AuditError as error:
+        print(f"facs-audit: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("facs-audit: interrupted", file=sys.stderr)
+        return 2
+    except Exception as error:  # a bug: still one line, never a traceback (FACS_AUDIT_DEBUG=1 shows it)
+        if os.environ.get("FACS_AUDIT_DEBUG"):
+            raise
+        print(f"facs-audit: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 3
+
+
+def _rulebook(args):
+    extra = list(args.rules)
+    profile = getattr(args, "profile", None)
+    if profile and (profile.endswith(".toml") or Path(profile).is_file()):
+        if not Path(profile).is_file():
+            raise UsageError(f"profile file not found: {profile}")
+        extra.append(profile)
+    return load_rulebook(extra_files=extra)
+
+
+def _profile_name(args, rulebook):
+    if not args.profile:
+        return None
+    if args.profile.endswith(".toml") or Path(args.profile).is_file():
+        import tomllib
+        with open(args.profile, "rb") as handle:
+            return tomllib.load(handle)["profile"]["name"]
+    rulebook.profile(args.profile)  # unknown name -> one-line error
+    return args.profile
+
+
+def _list_profiles(args):
+    rulebook = _rulebook(args)
+    print("profiles:")
+    for name, profile in sorted(rulebook.profiles.items()):
+        print(f"  {name:<12} {profile.description}")
+    print("conventions:")
+    for name, convention in rulebook.conventions.items():
+        print(f"  {name:<12} {convention.description} (default profile: {convention.default_profile or 'generic'})")
+    return 0
+
+
+def expand_files(paths):
+    """Files as given, folders expanded to the rig files they hold (sorted, not recursive)."""
+    files = []
+    for path in paths:
+        if Path(path).is_dir():
+            found = sorted(str(p) for p in Path(path).iterdir() if p.suffix.lower() in SUPPORTED)
+            if not found:
+                raise UsageError(f"{path}: folder holds no rig files ({', '.join(SUPPORTED)})")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+@contextlib.contextmanager
+def stdout_to_stderr():
+    """Point file descriptor 1 at stderr: Blender logs to fd 1 from C, past sys.stdout."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _audit(args):
+    rulebook = _rulebook(args)
+    profile = _profile_name(args, rulebook)
+    if args.convention:
+        rulebook.convention(args.convention)
+    files = expand_files(args.files)
+    reports, input_errors = [], []
+    with stdout_to_stderr():
+        from .blender.load import load_snapshots  # bpy is imported only when rigs are loaded
+
+        for number, path in enumerate(files, 1):
+            try:
+                for snapshot in load_snapshots(path, args.object):
+                    reports.append(audit_rig(snapshot, rulebook, profile=profile, convention=args.convention,
+                                             file=path))
+            except AuditError as error:
+                message = str(error)
+                input_errors.append((path, message))
+                print(f"facs-audit: error: {path}: {message}" if path not in message
+                      else f"facs-audit: error: {message}", file=sys.stderr)
+            if len(files) > 1:
+                print(f"facs-audit: [{number}/{len(files)}] {path}", file=sys.stderr)
+    if args.format == "json":
+        text = to_json(reports, input_errors)
+    elif args.format == "junit":
+        text = to_junit(reports, rulebook.findings, args.fail_on, input_errors)
+    else:
+        text = to_text(reports, input_errors)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return exit_code(reports, args.fail_on, input_errors)
