@@ -29,8 +29,8 @@ def snapshot_from_object(obj, *, source=""):
     so imported rigs carrying a 90-degree X rotation or a 0.01 scale are audited upright, in metres.
     """
     if obj is None or obj.type != 'MESH':
-        kind = "nothing" if obj is None else f"a {obj.type.lower()}"
-        raise RigInputError(f"{getattr(obj, 'name', '?')}: expected a mesh object, got {kind}")
+        kind = "no object" if obj is None else obj.type.lower()
+        raise RigInputError(f"{getattr(obj, 'name', 'active object')}: expected a mesh object ({kind})")
     mesh = obj.data
     key = mesh.shape_keys
     if key is None or len(key.key_blocks) < 2:

@@ -46,7 +46,7 @@ def load_snapshots(path, object_name=None, *, verbose=False):
             if obj is None:
                 raise RigInputError(f"{path}: no object named '{object_name}'")
             if obj.type != 'MESH':
-                raise RigInputError(f"{path}: object '{object_name}' is a {obj.type.lower()}, not a mesh")
+                raise RigInputError(f"{path}: object '{object_name}' is not a mesh ({obj.type.lower()})")
             return [snapshot_from_object(obj, source=str(path))]
         meshes = [o for o in objects if o.type == 'MESH']
         if not meshes:

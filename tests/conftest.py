@@ -1,0 +1,75 @@
+"""Shared fixtures. Blender tests use the real ``bpy`` module; it is imported only by the fixtures that need it."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture
+def bpy_clean():
+    """A fresh, empty Blender session (factory settings, no objects); yields the bpy module."""
+    bpy = pytest.importorskip("bpy")
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    yield bpy
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+
+
+#: 3 x 3 grid in the XY plane (local space), vertex i at (i % 3, i // 3, 0)
+GRID = [(float(i % 3), float(i // 3), 0.0) for i in range(9)]
+
+
+@pytest.fixture
+def make_rig(bpy_clean):
+    """Build a mesh object with shape keys in the current session and return it.
+
+    ``make_rig(shapes, name="Face", rotation=(0, 0, 0), scale=1.0, location=(0, 0, 0))``, where
+    ``shapes`` maps a key name to ``{vertex index: (dx, dy, dz)}`` (local offsets from its relative
+    key) or to ``(offsets, options)`` with options ``relative_key``, ``mute``, ``slider_min``,
+    ``slider_max`` and ``vertex_group``. An empty ``shapes`` gives a mesh without shape keys.
+    """
+    bpy = bpy_clean
+
+    def build(shapes, *, name="Face", rotation=(0.0, 0.0, 0.0), scale=1.0, location=(0.0, 0.0, 0.0), groups=()):
+        mesh = bpy.data.meshes.new(name)
+        mesh.from_pydata(GRID, [], [(0, 1, 4, 3), (1, 2, 5, 4), (3, 4, 7, 6), (4, 5, 8, 7)])
+        obj = bpy.data.objects.new(name, mesh)
+        bpy.context.scene.collection.objects.link(obj)
+        obj.rotation_euler = rotation
+        obj.scale = (scale,) * 3
+        obj.location = location
+        for group, members in dict(groups).items():
+            obj.vertex_groups.new(name=group).add(list(members), 1.0, 'REPLACE')
+        if shapes:
+            obj.shape_key_add(name="Basis")
+        for key_name, spec in shapes.items():
+            offsets, options = spec if isinstance(spec, tuple) else (spec, {})
+            block = obj.shape_key_add(name=key_name, from_mix=False)
+            relative = mesh.shape_keys.key_blocks[options.get("relative_key", "Basis")]
+            block.relative_key = relative
+            for index, co in enumerate(GRID):
+                offset = offsets.get(index, (0.0, 0.0, 0.0))
+                block.data[index].co = [relative.data[index].co[axis] + offset[axis] for axis in range(3)]
+            for option in ("mute", "slider_min", "slider_max", "vertex_group"):
+                if option in options:
+                    setattr(block, option, options[option])
+        return obj
+
+    return build
+
+
+@pytest.fixture
+def save_blend(bpy_clean, tmp_path):
+    """Save the current session as ``tmp_path / name`` (default rig.blend) and return the path."""
+    bpy = bpy_clean
+
+    def save(name="rig.blend"):
+        path = tmp_path / name
+        bpy.ops.wm.save_as_mainfile(filepath=str(path), compress=False)
+        return path
+
+    return save
