@@ -147,10 +147,9 @@ def _audit(args):
                     reports.append(audit_rig(snapshot, rulebook, profile=profile, convention=args.convention,
                                              file=path))
             except AuditError as error:
-                message = str(error)
+                message = str(error).removeprefix(f"{path}: ")
                 input_errors.append((path, message))
-                print(f"facs-audit: error: {path}: {message}" if path not in message
-                      else f"facs-audit: error: {message}", file=sys.stderr)
+                print(f"facs-audit: error: {path}: {message}", file=sys.stderr)
             if len(files) > 1:
                 print(f"facs-audit: [{number}/{len(files)}] {path}", file=sys.stderr)
     if args.format == "json":

@@ -55,7 +55,7 @@ def test_arkit_names_missing_are_named():
     assert findings(arkit, profile="arkit-52") == []
     found = findings([n for n in arkit if n != "eyeSquintRight"], profile="arkit-52")
     assert [(f.rule, f.message) for f in found] == [
-        ("coverage.missing-side", "Missing the right side of eyeSquintRight (AU7 right). Required by arkit-52.")]
+        ("coverage.missing-side", "Missing eyeSquintRight (AU7 right): the rig has only the other side. Required by arkit-52.")]
 
 
 def test_arkit_bilateral_satisfied_by_split():

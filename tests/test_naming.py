@@ -88,6 +88,7 @@ def test_unknown_names_are_one_finding_per_set():
 def test_unrecognised_prefixed_set_is_one_info_finding():
     found = findings(["AU12_L", "AU12_R", "AA_VI_01_PP", "AA_VI_02_FF", "AA_VI_03_TH"], profile="generic")
     assert _rules(found) == [("naming.unrecognised-set", ("AA_VI_01_PP", "AA_VI_02_FF", "AA_VI_03_TH"))]
+    assert found[0].message.startswith("3 of 3 shapes in set AA_VI_ match no known naming convention")
     assert found[0].severity == "info"
 
 
@@ -122,3 +123,9 @@ def test_orphan_combination():
 
 def test_combination_with_its_parents_is_clean():
     assert findings(["AU6_L", "AU6_R", "AU12_L", "AU12_R", "AU6_AU12_L", "AU6_AU12_R"], profile="generic") == []
+
+
+def test_set_with_few_recognised_names_is_not_held_to_a_delivery_profile():
+    names = ["HB_01_L_Jaw", "HB_02_JawIn", "HB_03_JawOut", "HB_07_MouthSmile", "HB_08_TongueOut"]
+    sets = read_sets(names, RULEBOOK)
+    assert [(s.prefix, s.convention, s.profile.name) for s in sets] == [("HB", "arkit", "generic")]

@@ -77,6 +77,9 @@ def read_sets(names, rulebook, chosen_profile=None, forced_convention=None):
 
 
 def _profile_for(shape_set, rulebook, chosen, recognised_sets):
+    share = (len(shape_set.parsed) + len(shape_set.combinations)) / len(shape_set.names)
+    if share < rulebook.naming.min_recognised_share:
+        return rulebook.profile("generic")
     if chosen is not None and (not chosen.conventions or shape_set.convention in chosen.conventions
                                or recognised_sets == 1):
         return chosen

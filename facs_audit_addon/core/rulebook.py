@@ -97,6 +97,7 @@ class NamingRules:
     separators: str
     max_listed_unknown: int
     combination_joiners: tuple
+    min_recognised_share: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -293,7 +294,7 @@ def _load_findings(doc):
 def _load_naming(doc):
     data = doc.data
     doc.only(data, {"strip_prefixes", "set_prefix", "left", "right", "separators", "max_listed_unknown",
-                    "combination_joiners"}, "")
+                    "combination_joiners", "min_recognised_share"}, "")
     strip = []
     for i, pattern in enumerate(doc.strings(data, "strip_prefixes", "")):
         try:
@@ -309,7 +310,8 @@ def _load_naming(doc):
         right=tuple(s.lower() for s in doc.strings(data, "right", "", required=True)),
         separators=doc.get(data, "separators", str, "", default="_.- "),
         max_listed_unknown=doc.get(data, "max_listed_unknown", int, "", default=12),
-        combination_joiners=doc.strings(data, "combination_joiners", ""))
+        combination_joiners=doc.strings(data, "combination_joiners", ""),
+        min_recognised_share=float(doc.get(data, "min_recognised_share", (int, float), "", default=0.5)))
 
 
 def _parse_target(doc, value, key, catalog):

@@ -32,21 +32,21 @@ def _requirement(ctx, shape_set, requirement, present):
         if not wanted:
             continue
         name = requirement.labels.get((wanted[0], variant)) if len(wanted) == 1 else None
-        what = " or ".join(action_label(au, "", variant) for au in aus)
-        action = ctx.action(aus[0]).name
-        if name:
-            what = f"{name} ({action_label(aus[0], wanted[0], variant)})"
-        else:
-            what = f"{what} ({action})"
         sides_text = " and ".join(SIDE_WORDS[s] for s in wanted if s != "B")
+        if name:  # a profile that lists names (arkit-52) reports the name it expects
+            what, where = f"{name} ({action_label(aus[0], wanted[0], variant)})", ""
+        else:
+            what = " or ".join(action_label(au, "", variant) for au in aus) + f" ({ctx.action(aus[0]).name})"
+            where = f" {sides_text}" if sides_text else ""
         measures = {"profile": profile.name, "sides": "".join(wanted)}
         if variant and anything:
-            rule, text = "coverage.missing-variant", f"Missing {what}{' ' + sides_text if sides_text else ''}: " \
-                                                     f"the rig has {aus[0]} but not this variant."
+            rule, text = "coverage.missing-variant", f"Missing {what}{where}: the rig has {aus[0]} but not this variant."
         elif any(have.values()) or (anything and wanted != ["B"]):
-            rule, text = "coverage.missing-side", f"Missing the {sides_text or 'bilateral'} side of {what}."
+            rule = "coverage.missing-side"
+            text = f"Missing {what}: the rig has only the other side." if name else \
+                f"Missing the {sides_text or 'bilateral'} side of {what}."
         else:
-            rule, text = "coverage.missing-au", f"Missing {what}" + (f" ({sides_text})" if sides_text else "") + "."
+            rule, text = "coverage.missing-au", f"Missing {what}{where}."
         yield ctx.finding(rule, f"{text} Required by {profile.name}.", aus=aus, side="".join(wanted),
                           measures=measures, profile=profile), set(aus)
 

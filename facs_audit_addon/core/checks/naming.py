@@ -9,14 +9,16 @@ def check_naming(ctx):
     most = ctx.rulebook.naming.max_listed_unknown
     for shape_set in ctx.sets:
         where = f" in set {shape_set.prefix}_" if shape_set.prefix else ""
-        if not shape_set.recognised:
-            if shape_set.prefix:
-                yield ctx.finding("naming.unrecognised-set",
-                                  f"{len(shape_set.names)} shapes{where} match no known naming convention "
-                                  f"({listing(shape_set.names, 4)}); they are not audited against FACS.",
-                                  shapes=shape_set.names, measures={"count": len(shape_set.names)})
+        read = len(shape_set.names) - len(shape_set.unknown)
+        if shape_set.prefix and read < ctx.rulebook.naming.min_recognised_share * len(shape_set.names):
+            # a vendor set (visemes, tracker extras) that no convention covers: one summary line
+            yield ctx.finding("naming.unrecognised-set",
+                              f"{len(shape_set.unknown)} of {len(shape_set.names)} shapes{where} match no known "
+                              f"naming convention ({listing(shape_set.unknown, 4)}); they are not audited against FACS.",
+                              shapes=shape_set.unknown, measures={"count": len(shape_set.unknown), "read": read})
+            if not shape_set.recognised:
                 continue
-        if shape_set.unknown:
+        elif shape_set.unknown:
             yield ctx.finding("naming.unknown-name",
                               f"{len(shape_set.unknown)} shape name(s){where} match no naming convention: "
                               f"{listing(shape_set.unknown, most)}.",
@@ -39,7 +41,7 @@ def _duplicates(ctx, shape_set, where):
         if len(names) > 1:
             parsed = shape_set.parsed[names[0]]
             yield ctx.finding("naming.duplicate-mapping",
-                              f"{' and '.join(names)} all map to {parsed.label}{where}; keep one or rename the others.",
+                              f"{_joined(names)} map to {parsed.label}{where}; keep one or rename the others.",
                               shapes=names, aus=(parsed.au,), side=parsed.side)
 
 
@@ -116,3 +118,7 @@ def _orphan_combinations(ctx, shape_set):
                               f"{name} combines {' + '.join(p.label for p in combination.parts)} but the rig has no "
                               f"{', '.join(missing)} shape.",
                               shapes=(name,), aus=tuple(p.au for p in combination.parts))
+
+
+def _joined(names):
+    return " and ".join(names) if len(names) == 2 else ", ".join(names[:-1]) + " and " + names[-1]
