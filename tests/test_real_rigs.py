@@ -1,0 +1,81 @@
+"""Publicly released rigs (../shared/real_rigs, used in place) audit through the CLI without crashing,
+with the naming and coverage findings a rigger would agree with."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "real_rigs"
+ICT = REAL / "ict_facekit" / "ict_facekit_57shapes.glb"
+ROCKETBOX = REAL / "rocketbox_headbox" / "Male_Adult_03_facial.fbx"
+NO_KEYS = REAL / "rocketbox_headbox" / "Female_Adult_01_mayainput.fbx"
+MPFB = REAL / "mpfb_expression_units" / "makehuman_mpfb_expression_units.blend"
+
+pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real_rigs is not present on this machine")
+
+
+def audit_json(path, *args):
+    result = subprocess.run([sys.executable, "-m", "facs_audit_addon", "audit", str(path), "--format", "json",
+                             "--fail-on", "never", *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert "Traceback" not in result.stderr
+    return result, (json.loads(result.stdout) if result.stdout.strip() else None)
+
+
+def keyed(document):
+    return {(f["rule"], tuple(f["shapes"])) for rig in document["rigs"] for f in rig["findings"]}
+
+
+def test_ict_facekit_is_read_as_arkit():
+    result, document = audit_json(ICT)
+    assert result.returncode == 0
+    rig, = document["rigs"]
+    assert (rig["convention"], rig["profile"], rig["shapes"]) == ("arkit", "arkit-52", 57)
+    found = keyed(document)
+    assert ("naming.duplicate-mapping", ("cheekSquint_L", "cheekRaiser_L")) in found
+    assert ("naming.mixed-conventions", ("cheekRaiser_L", "cheekRaiser_R")) in found
+    assert ("naming.unknown-name", ("PupilDilate_L", "PupilDilate_R")) in found
+    missing = [f["message"] for f in rig["findings"] if f["rule"].startswith("coverage.missing")]
+    assert missing == ["Missing tongueOut (AD19). Required by arkit-52."]
+
+
+def test_rocketbox_sets_are_audited_separately():
+    result, document = audit_json(ROCKETBOX)
+    assert result.returncode == 0
+    rig, = document["rigs"]
+    sets = {s["prefix"]: (s["convention"], s["profile"], s["recognised"]) for s in rig["sets"]}
+    assert sets["AK"] == ("arkit", "arkit-52", 52)
+    assert sets["AU"] == ("facs-code", "facs-core", 48)
+    assert sets["SR"][0] == "sranipal"
+    found = keyed(document)
+    assert any(rule == "naming.unrecognised-set" and shapes[0] == "AA_VI_00_Sil" for rule, shapes in found)
+    assert ("coverage.empty-shape", ("AA_VI_00_Sil",)) in found
+    assert ("coverage.empty-shape", ("_Neutral",)) in found
+    # the ARKit set is complete: no arkit-52 coverage finding at all
+    assert not [f for f in rig["findings"] if "arkit-52" in f["message"]]
+
+
+def test_rig_without_shape_keys_is_a_clean_input_error():
+    result, document = audit_json(NO_KEYS)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].endswith("has no mesh with shape keys")
+    assert document["errors"][0]["message"].endswith("has no mesh with shape keys")
+
+
+def test_unknown_convention_is_handled_gracefully():
+    result, document = audit_json(MPFB)
+    assert result.returncode == 0
+    rig, = document["rigs"]
+    assert rig["profile"] == "generic"
+    unknown = [f for f in rig["findings"] if f["rule"] == "naming.unknown-name"]
+    assert len(unknown) == 1 and len(unknown[0]["shapes"]) == 32
+
+
+def test_custom_naming_map_covers_mpfb():
+    result, document = audit_json(MPFB, "--rules", str(ROOT / "examples" / "mpfb_convention.toml"))
+    rig, = document["rigs"]
+    assert rig["convention"] == "mpfb"
+    assert not [f for f in rig["findings"] if f["rule"].startswith("naming.unknown")]
