@@ -1,0 +1,124 @@
+"""Operators: audit the active mesh, and select what a finding points at."""
+
+import bpy
+import numpy as np
+from bpy.props import IntProperty
+
+from .props import AUTO
+
+
+def has_shape_keys(obj):
+    return (obj is not None and obj.type == 'MESH' and obj.data.shape_keys is not None
+            and len(obj.data.shape_keys.key_blocks) > 1)
+
+
+class MeshWithShapeKeys:
+    @classmethod
+    def poll(cls, context):
+        if not has_shape_keys(context.active_object):
+            cls.poll_message_set("Select a mesh object with shape keys")
+            return False
+        return True
+
+
+class FACS_AUDIT_OT_run_audit(MeshWithShapeKeys, bpy.types.Operator):
+    bl_idname = "facs_audit.run_audit"
+    bl_label = "Audit Shape Keys"
+    bl_description = "Audit the active mesh's shape keys against the FACS rules of the chosen profile"
+
+    def execute(self, context):
+        from ..core import AuditError, audit_rig, load_rulebook
+        from .extract import snapshot_from_object
+
+        obj = context.active_object
+        if obj.mode == 'EDIT':
+            obj.update_from_editmode()  # shape keys edited in Edit Mode are not in the mesh data yet
+        profile = context.scene.facs_audit.profile
+        try:
+            snapshot = snapshot_from_object(obj, source=bpy.data.filepath)
+            report = audit_rig(snapshot, load_rulebook(), profile=None if profile == AUTO else profile,
+                               file=bpy.data.filepath)
+        except AuditError as error:
+            self.report({'ERROR'}, str(error))
+            return {'CANCELLED'}
+        counts = store_report(context.window_manager.facs_audit, obj, report)
+        if not report.findings:
+            self.report({'INFO'}, f"{obj.name}: no issues detected (profile {report.profile})")
+        else:
+            level = 'WARNING' if counts["error"] else 'INFO'
+            self.report({level}, f"{obj.name}: {len(report.findings)} finding(s), {counts['error']} error(s), "
+                        f"{counts['warning']} warning(s), {counts['info']} info (profile {report.profile})")
+        return {'FINISHED'}
+
+
+def store_report(results, obj, report):
+    """Mirror a RigReport into the WindowManager results for the panel; return the severity counts."""
+    results.findings.clear()
+    results.object_name = obj.name
+    results.vertex_count = len(obj.data.vertices)
+    results.profile = report.profile
+    results.convention = report.convention
+    counts = report.counts()
+    results.errors, results.warnings, results.infos = counts["error"], counts["warning"], counts["info"]
+    for finding in report.findings:
+        item = results.findings.add()
+        item.name = finding.rule
+        item.rule, item.category, item.severity, item.message = (
+            finding.rule, finding.category, finding.severity, finding.message)
+        for shape in finding.shapes:
+            item.shapes.add().name = shape
+        item.vertices = ",".join(str(int(v)) for v in finding.vertices)
+    results.active_index = 0
+    return counts
+
+
+class FACS_AUDIT_OT_select_finding(MeshWithShapeKeys, bpy.types.Operator):
+    bl_idname = "facs_audit.select_finding"
+    bl_label = "Select Finding"
+    bl_description = "Make the finding's shape key active and select the vertices it points at"
+    bl_options = {'REGISTER', 'UNDO'}
+
+    index: IntProperty(name="Index", description="Finding to select", min=0, options={'SKIP_SAVE'})
+
+    def execute(self, context):
+        results = context.window_manager.facs_audit
+        obj = context.active_object
+        if not 0 <= self.index < len(results.findings):
+            self.report({'ERROR'}, f"No finding {self.index}: run the audit first")
+            return {'CANCELLED'}
+        if results.object_name != obj.name or results.vertex_count != len(obj.data.vertices):
+            self.report({'WARNING'}, "The findings are out of date for this object: re-run the audit")
+            return {'CANCELLED'}
+        results.active_index = self.index
+        finding = results.findings[self.index]
+        blocks = obj.data.shape_keys.key_blocks
+        shape = next((s.name for s in finding.shapes if s.name in blocks), None)
+        if shape is not None:
+            obj.active_shape_key_index = blocks.find(shape)
+        vertices = np.array([int(v) for v in finding.vertices.split(",") if v], dtype=np.int64)
+        if vertices.size:
+            select_vertices(obj, vertices)
+        self.report({'INFO'}, f"{finding.rule}: {shape or 'no shape key'}, {vertices.size} vertex(es) selected")
+        return {'FINISHED'}
+
+
+def select_vertices(obj, indices):
+    """Select exactly ``indices`` on the mesh; works from Object and Edit Mode (it returns to Edit Mode)."""
+    editing = obj.mode == 'EDIT'
+    if editing:
+        # Edit Mode keeps its own copy of the selection: write through the mesh data in Object Mode.
+        bpy.ops.object.mode_set(mode='OBJECT')
+    mesh = obj.data
+    flags = np.zeros(len(mesh.vertices), dtype=bool)
+    flags[indices[(indices >= 0) & (indices < flags.size)]] = True
+    mesh.vertices.foreach_set("select", flags)
+    mesh.edges.foreach_set("select", np.zeros(len(mesh.edges), dtype=bool))
+    mesh.polygons.foreach_set("select", np.zeros(len(mesh.polygons), dtype=bool))
+    mesh.update()
+    if editing:
+        bpy.ops.object.mode_set(mode='EDIT')
+        bpy.ops.mesh.select_mode(type='VERT')
+
+
+classes = (FACS_AUDIT_OT_run_audit, FACS_AUDIT_OT_select_finding)
+register, unregister = bpy.utils.register_classes_factory(classes)

@@ -1,0 +1,80 @@
+"""Properties: the audit settings (on the Scene) and the last audit's findings (on the WindowManager)."""
+
+import functools
+
+import bpy
+from bpy.props import CollectionProperty, EnumProperty, IntProperty, PointerProperty, StringProperty
+
+AUTO = "auto"
+
+
+@functools.lru_cache(maxsize=1)
+def _profile_items():
+    # Cached: Blender keeps pointers to dynamic enum strings, so the list must outlive the callback.
+    from ..core import AuditError, load_rulebook
+    items = [(AUTO, "Auto", "The default profile of the naming convention the rig uses")]
+    try:
+        profiles = load_rulebook().profiles
+    except AuditError:
+        return tuple(items)  # the Run operator reports the rule-file error itself
+    items += [(name, name, profiles[name].description) for name in sorted(profiles)]
+    return tuple(items)
+
+
+def profile_items(_self, _context):
+    return _profile_items()
+
+
+class FACS_AUDIT_PG_settings(bpy.types.PropertyGroup):
+    profile: EnumProperty(
+        name="Profile",
+        description="Rule profile the rig is audited against",
+        items=profile_items,
+    )
+
+
+class FACS_AUDIT_PG_name(bpy.types.PropertyGroup):
+    """One shape-key name (the built-in ``name`` property is the value)."""
+
+
+class FACS_AUDIT_PG_finding(bpy.types.PropertyGroup):
+    rule: StringProperty(name="Rule")
+    category: StringProperty(name="Category")
+    severity: StringProperty(name="Severity")
+    message: StringProperty(name="Message")
+    shapes: CollectionProperty(type=FACS_AUDIT_PG_name)
+    #: offending vertex indices, comma-separated (a string keeps long lists cheap to store)
+    vertices: StringProperty(name="Vertices")
+
+
+class FACS_AUDIT_PG_results(bpy.types.PropertyGroup):
+    object_name: StringProperty(name="Object")
+    #: vertex count at audit time, to tell when the findings no longer match the mesh
+    vertex_count: IntProperty(default=-1)
+    profile: StringProperty(name="Profile")
+    convention: StringProperty(name="Convention")
+    errors: IntProperty()
+    warnings: IntProperty()
+    infos: IntProperty()
+    findings: CollectionProperty(type=FACS_AUDIT_PG_finding)
+    active_index: IntProperty(name="Finding", default=0)
+
+
+classes = (FACS_AUDIT_PG_settings, FACS_AUDIT_PG_name, FACS_AUDIT_PG_finding, FACS_AUDIT_PG_results)
+_register_classes, _unregister_classes = bpy.utils.register_classes_factory(classes)
+
+
+def register():
+    _register_classes()
+    bpy.types.Scene.facs_audit = PointerProperty(type=FACS_AUDIT_PG_settings)
+    bpy.types.WindowManager.facs_audit = PointerProperty(type=FACS_AUDIT_PG_results)
+
+
+def unregister():
+    for owner in (bpy.types.WindowManager, bpy.types.Scene):
+        try:
+            del owner.facs_audit
+        except AttributeError:
+            pass
+    _unregister_classes()
+    _profile_items.cache_clear()
