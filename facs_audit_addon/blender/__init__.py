@@ -15,7 +15,7 @@ _cli_handles = []
 
 def _cli_command(argv):
     from .. import cli
-    return cli.main(argv)
+    return cli.main(argv, prog="blender --command facs_audit")
 
 
 def register():
