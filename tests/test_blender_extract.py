@@ -118,9 +118,13 @@ def test_scripts_in_the_file_do_not_run(make_rig, save_blend, tmp_path):
     driver.expression = f"({payload}) and 0"
     path = save_blend()
     marker.unlink(missing_ok=True)  # the driver may have run while the rig was built in this session
-    snapshots = load_snapshots(path)
+    # even with the user's "Auto Run Python Scripts" preference on, loading a rig runs nothing
+    bpy.context.preferences.filepaths.use_scripts_auto_execute = True
+    try:
+        snapshots = load_snapshots(path)
+    finally:
+        bpy.context.preferences.filepaths.use_scripts_auto_execute = False
     assert snapshots[0].drivers[0].expression.startswith("(__import__")
-    assert bpy.context.preferences.filepaths.use_scripts_auto_execute is False
     assert not marker.exists()
 
 

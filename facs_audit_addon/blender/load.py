@@ -57,25 +57,38 @@ def load_snapshots(path, object_name=None, *, verbose=False):
         return [snapshot_from_object(o, source=str(path)) for o in keyed]
 
 
+#: file suffixes -> the importer operator that reads them
+IMPORTERS = {**dict.fromkeys(FBX, "import_scene.fbx"), **dict.fromkeys(GLTF, "import_scene.gltf"),
+             **dict.fromkeys(USD, "wm.usd_import")}
+
+
 def _open(path, suffix):
-    """Load ``path`` into a fresh session. Scripts and scripted drivers stay disabled throughout."""
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    # Factory settings already disable auto-run; make sure, since a rig file may carry scripts.
-    bpy.context.preferences.filepaths.use_scripts_auto_execute = False
+    """Load ``path`` into a fresh, empty session. Scripts in the file and scripted drivers never run."""
+    # read_homefile, not read_factory_settings: the latter also resets the preferences, which disables
+    # every add-on, this extension included, when the audit runs inside Blender (--command facs_audit).
+    bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True, load_ui=False)
     try:
         if suffix in BLEND:
+            # use_scripts=False overrides the "Auto Run Python Scripts" preference for this file: text
+            # blocks marked to run stay inert and scripted drivers are refused (bpy.app.autoexec_fail).
             bpy.ops.wm.open_mainfile(filepath=str(path), load_ui=False, use_scripts=False)
-        elif suffix in FBX:
-            bpy.ops.import_scene.fbx(filepath=str(path))
-        elif suffix in GLTF:
-            bpy.ops.import_scene.gltf(filepath=str(path))
         else:
-            bpy.ops.wm.usd_import(filepath=str(path))
+            _importer(path, suffix)(filepath=str(path))
     except RuntimeError as error:
         raise RigInputError(f"{path}: cannot read the file: {_first_line(error)}") from None
     # Importers may leave parent transforms unevaluated; matrix_world must be current.
     if bpy.context.view_layer is not None:
         bpy.context.view_layer.update()
+
+
+def _importer(path, suffix):
+    category, name = IMPORTERS[suffix].split(".")
+    operator = getattr(getattr(bpy.ops, category), name)
+    try:
+        operator.get_rna_type()
+    except KeyError:
+        raise RigInputError(f"{path}: Blender's {suffix} importer is not available (enable its add-on)") from None
+    return operator
 
 
 def _first_line(error):

@@ -1,0 +1,107 @@
+"""The built extension: validate, build, install into a throwaway Blender home, run the operators, disable."""
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("bpy")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Runs in a child process with HOME pointing at a temporary folder, so installing the extension
+# touches neither the test process's Blender nor the user's configuration.
+INSTALL_AND_RUN = r"""
+import json, sys
+import bpy
+
+zip_path = sys.argv[1]
+result = {"install": sorted(bpy.ops.extensions.package_install_files(
+    filepath=zip_path, repo="user_default", enable_on_install=True))}
+module = "bl_ext.user_default.facs_audit"
+addon_blender = sys.modules[module + ".facs_audit_addon.blender"]
+result["cli_handles"] = len(addon_blender._cli_handles)
+result["cli_profiles_exit"] = addon_blender._cli_command(["profiles"])
+
+# A left-only lip-corner puller: the facs-core profile must miss its right side.
+bpy.ops.mesh.primitive_grid_add(x_subdivisions=4, y_subdivisions=4)
+obj = bpy.context.active_object
+obj.shape_key_add(name="Basis")
+obj.shape_key_add(name="AU12_L").points[0].co.z += 0.1
+bpy.context.scene.facs_audit.profile = "facs-core"
+result["run"] = sorted(bpy.ops.facs_audit.run_audit())
+findings = bpy.context.window_manager.facs_audit.findings
+result["rules"] = [f.rule for f in findings]
+result["messages"] = [f.message for f in findings]
+result["select"] = sorted(bpy.ops.facs_audit.select_finding(index=0))
+
+# The CLI command as `blender -b --command facs_audit audit rig.blend` runs it; loading a file must
+# leave the extension enabled (the preferences are not reset).
+bpy.ops.wm.save_as_mainfile(filepath="rig.blend")
+result["cli_audit_exit"] = addon_blender._cli_command(["audit", "rig.blend", "--format", "json",
+                                                       "--output", "report.json", "--fail-on", "never"])
+result["cli_report_rules"] = sorted({f["rule"] for r in json.load(open("report.json"))["rigs"]
+                                     for f in r["findings"]})
+result["enabled_after_cli"] = module in bpy.context.preferences.addons
+bpy.ops.mesh.primitive_grid_add()
+
+# Nothing to audit: poll refuses instead of failing inside execute.
+bpy.ops.object.empty_add()
+result["poll_empty"] = bpy.ops.facs_audit.run_audit.poll()
+
+bpy.ops.preferences.addon_disable(module=module)
+result["disabled_handles"] = len(addon_blender._cli_handles)
+result["disabled_types"] = [name for name in ("FACS_AUDIT_OT_run_audit", "FACS_AUDIT_PT_panel") if hasattr(bpy.types, name)]
+result["disabled_props"] = hasattr(bpy.types.Scene, "facs_audit") or hasattr(bpy.types.WindowManager, "facs_audit")
+print(json.dumps(result))
+"""
+
+
+@pytest.fixture(scope="module")
+def extension_zip(tmp_path_factory):
+    out = tmp_path_factory.mktemp("build")
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "build_extension.py"), "--output-dir", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+def test_zip_holds_the_extension_and_nothing_else(extension_zip):
+    """The zip has the entry point, manifest, package and rules; no tests, tools, rigs or caches."""
+    names = zipfile.ZipFile(extension_zip).namelist()
+    assert {"__init__.py", "blender_manifest.toml", "rules/catalog.toml",
+            "facs_audit_addon/blender/operators.py"} <= set(names)
+    assert any(n.startswith("rules/profiles/") for n in names)
+    assert not [n for n in names if n.startswith(("tests/", "tools/", "sample_rigs/", "build/", ".")) or
+                "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_install_run_and_disable(extension_zip, tmp_path):
+    """Installed into a fresh Blender home, the operators audit a rig and disabling unregisters everything."""
+    script = tmp_path / "install_and_run.py"
+    script.write_text(INSTALL_AND_RUN)
+    env = {**os.environ, "HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, str(script), str(extension_zip)], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["install"] == ["FINISHED"]
+    assert result["cli_handles"] == 1
+    assert result["cli_profiles_exit"] == 0
+    assert result["run"] == ["FINISHED"]
+    assert "coverage.missing-side" in result["rules"]
+    assert any("right side of AU12" in m for m in result["messages"])
+    assert result["select"] == ["FINISHED"]
+    assert result["cli_audit_exit"] == 0
+    assert "coverage.missing-side" in result["cli_report_rules"]
+    assert result["enabled_after_cli"] is True
+    assert result["poll_empty"] is False
+    assert result["disabled_handles"] == 0
+    assert result["disabled_types"] == []
+    assert result["disabled_props"] is False
+    # the extension landed in the temporary home, not in the user's
+    assert list(tmp_path.glob(".config/blender/*/extensions/user_default/facs_audit/rules/catalog.toml"))
