@@ -105,3 +105,68 @@ def test_install_run_and_disable(extension_zip, tmp_path):
     assert result["disabled_props"] is False
     # the extension landed in the temporary home, not in the user's
     assert list(tmp_path.glob(".config/blender/*/extensions/user_default/facs_audit/rules/catalog.toml"))
+
+
+@pytest.fixture
+def registered(bpy_clean):
+    """The add-on registered in this process (as the extension's register() does), unregistered after."""
+    from facs_audit_addon import blender as addon
+    addon.register()
+    yield bpy_clean
+    addon.unregister()
+
+
+def select_rig(bpy, obj):
+    bpy.context.view_layer.objects.active = obj
+    obj.select_set(True)
+
+
+def test_run_audit_stores_findings(registered, make_rig):
+    """The operator mirrors the report into the WindowManager results, counts included."""
+    bpy = registered
+    select_rig(bpy, make_rig({"AU12_L": {0: (0, 0, 0.1)}}))
+    bpy.context.scene.facs_audit.profile = "facs-core"
+    assert bpy.ops.facs_audit.run_audit() == {'FINISHED'}
+    results = bpy.context.window_manager.facs_audit
+    assert results.object_name == "Face" and results.vertex_count == 9 and results.profile == "facs-core"
+    assert results.errors + results.warnings + results.infos == len(results.findings) > 0
+    assert "coverage.missing-side" in {f.rule for f in results.findings}
+
+
+def test_run_audit_reports_rig_errors_without_traceback(registered, make_rig):
+    """A rig the core refuses (NaN basis) ends as an ERROR report and CANCELLED, not a Python traceback."""
+    bpy = registered
+    obj = make_rig({"AU12_L": {0: (0, 0, 0.1)}})
+    obj.data.shape_keys.key_blocks["Basis"].data[0].co = (float("nan"), 0.0, 0.0)
+    select_rig(bpy, obj)
+    # an operator's ERROR report reaches a Python caller as RuntimeError carrying the message
+    with pytest.raises(RuntimeError, match="NaN"):
+        bpy.ops.facs_audit.run_audit()
+
+
+def test_select_finding_refuses_stale_results(registered, make_rig):
+    """After the mesh changes, selecting a finding asks for a new audit instead of selecting wrong vertices."""
+    bpy = registered
+    obj = make_rig({"AU12_L": {0: (0, 0, 0.1)}})
+    select_rig(bpy, obj)
+    bpy.ops.facs_audit.run_audit()
+    assert bpy.ops.facs_audit.select_finding(index=0) == {'FINISHED'}
+    obj.name = "Other"
+    assert bpy.ops.facs_audit.select_finding(index=0) == {'CANCELLED'}
+
+
+@pytest.mark.parametrize("mode", ["OBJECT", "EDIT"])
+def test_select_vertices(registered, make_rig, mode):
+    """Exactly the given vertices end up selected, from Object or Edit Mode (which is kept)."""
+    import numpy as np
+    from facs_audit_addon.blender.operators import select_vertices
+    bpy = registered
+    obj = make_rig({"AU12_L": {0: (0, 0, 0.1)}})
+    select_rig(bpy, obj)
+    bpy.ops.object.mode_set(mode=mode)
+    select_vertices(obj, np.array([2, 7, 99]))  # 99 is out of range: ignored
+    assert obj.mode == mode
+    bpy.ops.object.mode_set(mode='OBJECT')
+    flags = np.zeros(9, dtype=bool)
+    obj.data.vertices.foreach_get("select", flags)
+    assert np.flatnonzero(flags).tolist() == [2, 7]

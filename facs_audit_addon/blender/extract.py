@@ -45,16 +45,20 @@ def snapshot_from_object(obj, *, source=""):
     index = {block.name: i for i, block in enumerate(blocks)}
     ref_i = index[reference.name]
     shapes = [i for i in range(len(blocks)) if i != ref_i]
-    # A key relative to itself (or to nothing) moves nothing from its own rest: delta against the basis.
+    # A key relative to itself gets a zero delta: that is how Blender evaluates it (it has no effect).
     rel_i = [index.get(getattr(blocks[i].relative_key, "name", ""), ref_i) for i in shapes]
-    rel_i = [ref_i if r == i else r for r, i in zip(rel_i, shapes)]
-    deltas = coords[shapes] - coords[rel_i]
+    # Key by key: no (k, n, 3) temporaries beyond the result itself.
+    deltas = np.empty((len(shapes), n, 3), dtype=np.float32)
+    for j, (i, r) in enumerate(zip(shapes, rel_i)):
+        np.subtract(coords[i], coords[r], out=deltas[j])
 
     # Row vectors: world = local @ M^T + t.
     matrix = np.array(obj.matrix_world, dtype=np.float64)
     linear = matrix[:3, :3].T.astype(np.float32)
     basis = coords[ref_i] @ linear + matrix[:3, 3].astype(np.float32)
-    deltas = deltas @ linear
+    if not np.allclose(linear, np.eye(3)):
+        # One (k*n, 3) x (3, 3) product: a single BLAS call rather than k broadcast ones.
+        deltas = (deltas.reshape(-1, 3) @ linear).reshape(deltas.shape)
 
     names = tuple(blocks[i].name for i in shapes)
     masks = tuple(blocks[i].vertex_group for i in shapes)

@@ -103,21 +103,29 @@ class FACS_AUDIT_OT_select_finding(MeshWithShapeKeys, bpy.types.Operator):
 
 
 def select_vertices(obj, indices):
-    """Select exactly ``indices`` on the mesh; works from Object and Edit Mode (it returns to Edit Mode)."""
-    editing = obj.mode == 'EDIT'
-    if editing:
-        # Edit Mode keeps its own copy of the selection: write through the mesh data in Object Mode.
-        bpy.ops.object.mode_set(mode='OBJECT')
-    mesh = obj.data
-    flags = np.zeros(len(mesh.vertices), dtype=bool)
-    flags[indices[(indices >= 0) & (indices < flags.size)]] = True
-    mesh.vertices.foreach_set("select", flags)
-    mesh.edges.foreach_set("select", np.zeros(len(mesh.edges), dtype=bool))
-    mesh.polygons.foreach_set("select", np.zeros(len(mesh.polygons), dtype=bool))
-    mesh.update()
-    if editing:
+    """Select exactly ``indices`` on the active mesh ``obj``, from Object or Edit Mode (the mode is kept).
+
+    Works through Edit Mode and bmesh: in Blender 5.0, ``mesh.edges.foreach_set("select", ...)`` can
+    crash on meshes built with ``from_pydata``, and Edit Mode flushes the vertex selection to edges
+    and faces for us. Finding indices are capped by the core, so the per-index loop stays short.
+    """
+    import bmesh
+
+    start_mode = obj.mode
+    if start_mode != 'EDIT':
         bpy.ops.object.mode_set(mode='EDIT')
-        bpy.ops.mesh.select_mode(type='VERT')
+    bpy.ops.mesh.select_mode(type='VERT')
+    bpy.ops.mesh.select_all(action='DESELECT')
+    bm = bmesh.from_edit_mesh(obj.data)
+    bm.verts.ensure_lookup_table()
+    count = len(bm.verts)
+    for index in indices.tolist():
+        if 0 <= index < count:
+            bm.verts[index].select_set(True)
+    bm.select_flush_mode()
+    bmesh.update_edit_mesh(obj.data, loop_triangles=False, destructive=False)
+    if start_mode != 'EDIT':
+        bpy.ops.object.mode_set(mode=start_mode)
 
 
 classes = (FACS_AUDIT_OT_run_audit, FACS_AUDIT_OT_select_finding)
