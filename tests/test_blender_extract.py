@@ -160,6 +160,11 @@ def test_object_name_errors(make_rig, save_blend):
         load_snapshots(path, object_name="Head")
     with pytest.raises(RigInputError, match="'Empty' is not a mesh \\(empty\\)"):
         load_snapshots(path, object_name="Empty")
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    make_rig({})
+    path = save_blend("plain.blend")
+    with pytest.raises(RigInputError, match=r"plain\.blend: Face: the mesh has no shape keys"):
+        load_snapshots(path, object_name="Face")
 
 
 def test_path_errors(tmp_path):

@@ -73,7 +73,7 @@ def extension_zip(tmp_path_factory):
 def test_zip_holds_the_extension_and_nothing_else(extension_zip):
     """The zip has the entry point, manifest, package and rules; no tests, tools, rigs or caches."""
     names = zipfile.ZipFile(extension_zip).namelist()
-    assert {"__init__.py", "blender_manifest.toml", "rules/catalog.toml",
+    assert {"__init__.py", "blender_manifest.toml", "LICENSE", "rules/catalog.toml",
             "facs_audit_addon/blender/operators.py"} <= set(names)
     assert any(n.startswith("rules/profiles/") for n in names)
     assert not [n for n in names if n.startswith(("tests/", "tools/", "sample_rigs/", "build/", ".")) or

@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the zip must hold these (the extension cannot run or audit without them)
-REQUIRED = ("__init__.py", "blender_manifest.toml", "facs_audit_addon/__init__.py",
+REQUIRED = ("__init__.py", "blender_manifest.toml", "LICENSE", "facs_audit_addon/__init__.py",
             "facs_audit_addon/core/__init__.py", "facs_audit_addon/blender/__init__.py", "rules/catalog.toml")
 #: and nothing under these
 FORBIDDEN = ("tests/", "sample_rigs/", "tools/", "build/", ".venv/", "__pycache__/", ".git/")

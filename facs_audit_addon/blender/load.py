@@ -47,14 +47,21 @@ def load_snapshots(path, object_name=None, *, verbose=False):
                 raise RigInputError(f"{path}: no object named '{object_name}'")
             if obj.type != 'MESH':
                 raise RigInputError(f"{path}: object '{object_name}' is not a mesh ({obj.type.lower()})")
-            return [snapshot_from_object(obj, source=str(path))]
+            return [_snapshot(obj, path)]
         meshes = [o for o in objects if o.type == 'MESH']
         if not meshes:
             raise RigInputError(f"{path}: the file has no mesh")
         keyed = [o for o in meshes if o.data.shape_keys is not None and len(o.data.shape_keys.key_blocks) > 1]
         if not keyed:
             raise RigInputError(f"{path}: the file has no mesh with shape keys")
-        return [snapshot_from_object(o, source=str(path)) for o in keyed]
+        return [_snapshot(o, path) for o in keyed]
+
+
+def _snapshot(obj, path):
+    try:
+        return snapshot_from_object(obj, source=str(path))
+    except RigInputError as error:
+        raise RigInputError(f"{path}: {error}") from None
 
 
 #: file suffixes -> the importer operator that reads them
