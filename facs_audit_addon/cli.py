@@ -42,6 +42,9 @@ def build_parser(prog="python -m facs_audit_addon"):
     audit.add_argument("--output", help="write the report to this file instead of stdout")
     audit.add_argument("--fail-on", choices=FAIL_ON, default="error",
                        help="lowest severity that makes the exit code 1 (default: error)")
+    audit.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+                       help="audit the files in N worker processes, each with its own Blender "
+                            "(default: 1, in this process); the report is the same whatever N")
     listing = commands.add_parser("profiles", help="list delivery profiles and naming conventions")
     listing.add_argument("--rules", action="append", default=[], metavar="TOML")
     return parser
@@ -137,21 +140,30 @@ def _audit(args):
     if args.convention:
         rulebook.convention(args.convention)
     files = expand_files(args.files)
+    jobs = min(args.jobs, len(files))
+    if jobs > 1 and _inside_blender_binary():
+        print("facs-audit: --jobs needs the bpy module (python -m facs_audit_addon); "
+              "auditing the files one by one in this Blender", file=sys.stderr)
+        jobs = 1
+    # One outcome per file, in input order: its RigReports, or the message of its input error.
+    outcomes = [None] * len(files)
+    if jobs > 1:
+        finished = _audit_in_workers(files, args, jobs)
+    else:
+        finished = _audit_here(files, args, rulebook, profile)
+    for done, (index, outcome) in enumerate(finished, 1):
+        outcomes[index] = outcome
+        path = files[index]
+        if isinstance(outcome, str):
+            print(f"facs-audit: error: {path}: {outcome}", file=sys.stderr)
+        if len(files) > 1:
+            print(f"facs-audit: [{done}/{len(files)}] {path}", file=sys.stderr)
     reports, input_errors = [], []
-    with stdout_to_stderr():
-        from .blender.load import load_snapshots  # bpy is imported only when rigs are loaded
-
-        for number, path in enumerate(files, 1):
-            try:
-                for snapshot in load_snapshots(path, args.object):
-                    reports.append(audit_rig(snapshot, rulebook, profile=profile, convention=args.convention,
-                                             file=path))
-            except AuditError as error:
-                message = str(error).removeprefix(f"{path}: ")
-                input_errors.append((path, message))
-                print(f"facs-audit: error: {path}: {message}", file=sys.stderr)
-            if len(files) > 1:
-                print(f"facs-audit: [{number}/{len(files)}] {path}", file=sys.stderr)
+    for path, outcome in zip(files, outcomes):
+        if isinstance(outcome, str):
+            input_errors.append((path, outcome))
+        else:
+            reports.extend(outcome)
     if args.format == "json":
         text = to_json(reports, input_errors)
     elif args.format == "junit":
@@ -164,3 +176,90 @@ def _audit(args):
         sys.stdout.write(text)
         sys.stdout.flush()
     return exit_code(reports, args.fail_on, input_errors)
+
+
+# -- the per-file loop: in this process (--jobs 1) or in worker processes (--jobs N) ------------------
+
+def _jobs(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of jobs, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--jobs must be at least 1, got {value}")
+    return value
+
+
+def _inside_blender_binary():
+    """True under ``blender -b --command``: its Python cannot start worker processes that import bpy."""
+    bpy = sys.modules.get("bpy")
+    return bool(bpy is not None and getattr(bpy.app, "binary_path", ""))
+
+
+def _audit_file(path, object_name, rulebook, profile, convention):
+    """Load and audit one file: a list of RigReports, or the input error's message (str)."""
+    from .blender.load import load_snapshots  # bpy is imported only when rigs are loaded
+
+    try:
+        return [audit_rig(snapshot, rulebook, profile=profile, convention=convention, file=path)
+                for snapshot in load_snapshots(path, object_name)]
+    except AuditError as error:
+        return str(error).removeprefix(f"{path}: ")
+
+
+def _audit_here(files, args, rulebook, profile):
+    """Yield ``(index, outcome)`` for each file, audited one after the other in this process."""
+    with stdout_to_stderr():
+        for index, path in enumerate(files):
+            yield index, _audit_file(path, args.object, rulebook, profile, args.convention)
+
+
+def _audit_in_workers(files, args, jobs):
+    """Yield ``(index, outcome)`` as worker processes finish the files (completion order).
+
+    Each worker is a fresh interpreter ("spawn": no state inherited from this one) that imports bpy,
+    reads the rule files once, then loads and audits one file per task and sends back plain
+    dataclasses. Workers point their fd 1 at stderr for good, so Blender's log never reaches stdout.
+    """
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    options = argparse.Namespace(rules=list(args.rules), profile=args.profile, convention=args.convention,
+                                 object=args.object)
+    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_worker_start, initargs=(options,))
+    try:
+        pending = {executor.submit(_worker_audit, path): index for index, path in enumerate(files)}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=pending.get):
+                index = pending.pop(future)
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    raise RuntimeError(f"a worker process stopped while auditing {files[index]} "
+                                       "(Blender crashed or ran out of memory)") from None
+                yield index, outcome
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+#: set in each worker process by _worker_start: (rulebook, profile name, convention, object name)
+_WORKER = None
+
+
+def _worker_start(options):
+    global _WORKER
+    sys.stdout.flush()
+    os.dup2(2, 1)  # this process never writes a report: Blender's C-level log goes to stderr
+    rulebook = _rulebook(options)
+    profile = _profile_name(options, rulebook)
+    from .blender import load  # noqa: F401  (import bpy once, before the first task)
+
+    _WORKER = (rulebook, profile, options.convention, options.object)
+
+
+def _worker_audit(path):
+    rulebook, profile, convention, object_name = _WORKER
+    return _audit_file(path, object_name, rulebook, profile, convention)

@@ -1,0 +1,145 @@
+"""``audit --jobs N``: worker processes give the same report, exit code and clean stdout as one process.
+
+The rigs are real .blend files written by Blender (the bpy module) in a subprocess: small symmetric
+grids with FACS-coded shape keys, each rig missing different shapes so the reports differ.
+"""
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytest.importorskip("bpy")
+
+#: shape sets of the rigs: each lacks something else, so every report has its own findings
+RIGS = {
+    "a_full.blend": ["AU1", "AU2_L", "AU2_R", "AU12_L", "AU12_R", "AU26"],
+    "b_lone_left.blend": ["AU1", "AU12_L", "AU26", "AU45_L", "AU45_R"],
+    "c_unknown.blend": ["AU4", "AU12_L", "AU12_R", "mystery_shape", "AU25"],
+    "d_sparse.blend": ["AU6_L", "AU6_R", "AU27"],
+}
+
+BUILD = """
+import sys
+import bpy
+import numpy as np
+
+out, names = sys.argv[1], sys.argv[2].split(",")
+bpy.ops.wm.read_factory_settings(use_empty=True)
+# a 21 x 21 grid in the XZ plane (front view), symmetric about x = 0
+xs = np.linspace(-0.08, 0.08, 21)
+zs = np.linspace(0.0, 0.24, 21)
+verts = [(float(x), 0.0, float(z)) for z in zs for x in xs]
+faces = [(r * 21 + c, r * 21 + c + 1, (r + 1) * 21 + c + 1, (r + 1) * 21 + c) for r in range(20) for c in range(20)]
+mesh = bpy.data.meshes.new("Face")
+mesh.from_pydata(verts, [], faces)
+obj = bpy.data.objects.new("Face", mesh)
+bpy.context.scene.collection.objects.link(obj)
+obj.shape_key_add(name="Basis")
+basis = np.array(verts, dtype=np.float32)
+for i, name in enumerate(names):
+    block = obj.shape_key_add(name=name, from_mix=False)
+    side = -1.0 if name.endswith("_R") else 1.0
+    centre = np.array([side * 0.03 if name[-2:] in ("_L", "_R") else 0.0, 0.0, 0.04 + 0.015 * i])
+    weight = np.exp(-np.sum((basis - centre) ** 2, axis=1) / (2 * 0.02 ** 2))
+    co = basis.copy()
+    co[:, 1] -= 0.004 * weight
+    co[:, 2] += 0.002 * weight
+    block.data.foreach_set("co", co.ravel())
+bpy.ops.wm.save_as_mainfile(filepath=out)
+"""
+
+
+def run(*args):
+    return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+def audit(*args):
+    return run("-m", "facs_audit_addon", "audit", *args)
+
+
+@pytest.fixture(scope="module")
+def rigs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("batch")
+    script = folder / "build_rig.py"
+    script.write_text(textwrap.dedent(BUILD))
+    paths = []
+    for name, shapes in RIGS.items():
+        path = folder / name
+        result = run(script, path, ",".join(shapes))
+        assert result.returncode == 0, result.stderr[-2000:]
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def corrupt(tmp_path_factory):
+    path = tmp_path_factory.mktemp("corrupt") / "broken.blend"
+    path.write_bytes(b"BLENDER-v500 this is not a blend file at all" + bytes(range(256)) * 8)
+    return path
+
+
+def progress_lines(stderr):
+    return [line for line in stderr.splitlines() if line.startswith("facs-audit: [")]
+
+
+@pytest.mark.parametrize("form", ["json", "text"])
+def test_two_jobs_give_byte_identical_reports(rigs, form):
+    one = audit(*rigs, "--format", form, "--jobs", "1")
+    two = audit(*rigs, "--format", form, "--jobs", "2")
+    assert one.returncode in (0, 1), one.stderr[-2000:]
+    assert two.returncode == one.returncode, two.stderr[-2000:]
+    assert two.stdout == one.stdout
+    if form == "json":
+        document = json.loads(two.stdout)  # stdout holds the report and nothing else
+        assert [r["file"] for r in document["rigs"]] == [str(p) for p in rigs]
+        assert len({json.dumps(r["findings"]) for r in document["rigs"]}) == len(rigs)
+    # one progress line per finished rig, on stderr
+    assert len(progress_lines(two.stderr)) == len(rigs)
+    assert sorted(line.split("] ", 1)[1] for line in progress_lines(two.stderr)) == sorted(map(str, rigs))
+
+
+def test_more_jobs_than_files_and_a_folder(rigs):
+    one = audit(rigs[0].parent, "--format", "json")
+    many = audit(rigs[0].parent, "--format", "json", "--jobs", "8")
+    assert many.returncode == one.returncode
+    assert many.stdout == one.stdout
+    assert len(json.loads(many.stdout)["rigs"]) == len(rigs)
+
+
+def test_corrupt_file_among_good_ones(rigs, corrupt):
+    files = [rigs[0], corrupt, rigs[1], rigs[2]]
+    one = audit(*files, "--format", "json", "--jobs", "1")
+    two = audit(*files, "--format", "json", "--jobs", "2")
+    assert one.returncode == 2 and two.returncode == 2, two.stderr[-2000:]
+    assert two.stdout == one.stdout
+    document = json.loads(two.stdout)
+    assert [r["file"] for r in document["rigs"]] == [str(rigs[0]), str(rigs[1]), str(rigs[2])]
+    assert [e["file"] for e in document["errors"]] == [str(corrupt)]
+    assert document["summary"]["input_errors"] == 1
+    assert f"facs-audit: error: {corrupt}: " in two.stderr
+    assert "Traceback" not in two.stderr
+    assert len(progress_lines(two.stderr)) == len(files)
+
+
+def test_missing_file_is_an_input_error_in_workers(rigs, tmp_path):
+    missing = tmp_path / "nowhere.blend"
+    two = audit(rigs[0], missing, "--format", "json", "--jobs", "2")
+    assert two.returncode == 2
+    document = json.loads(two.stdout)
+    assert [e["file"] for e in document["errors"]] == [str(missing)]
+    assert len(document["rigs"]) == 1
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two"])
+def test_bad_jobs_value_is_a_usage_error(rigs, value):
+    result = audit(rigs[0], "--jobs", value)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "usage error" in result.stderr and "jobs" in result.stderr
