@@ -55,7 +55,8 @@ result["poll_empty"] = bpy.ops.facs_audit.run_audit.poll()
 
 bpy.ops.preferences.addon_disable(module=module)
 result["disabled_handles"] = len(addon_blender._cli_handles)
-result["disabled_types"] = [name for name in ("FACS_AUDIT_OT_run_audit", "FACS_AUDIT_PT_panel") if hasattr(bpy.types, name)]
+result["disabled_types"] = [name for name in ("FACS_AUDIT_OT_run_audit", "FACS_AUDIT_PT_panel")
+                           if hasattr(bpy.types, name)]
 result["disabled_props"] = hasattr(bpy.types.Scene, "facs_audit") or hasattr(bpy.types.WindowManager, "facs_audit")
 print(json.dumps(result))
 """
