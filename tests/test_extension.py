@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Runs in a child process with HOME pointing at a temporary folder, so installing the extension
 # touches neither the test process's Blender nor the user's configuration.
 INSTALL_AND_RUN = r"""
-import json, sys
+import json, os, sys
 import bpy
 
 zip_path = sys.argv[1]
@@ -41,8 +41,9 @@ result["select"] = sorted(bpy.ops.facs_audit.select_finding(index=0))
 
 # The CLI command as `blender -b --command facs_audit audit rig.blend` runs it; loading a file must
 # leave the extension enabled (the preferences are not reset).
-bpy.ops.wm.save_as_mainfile(filepath="rig.blend")
-result["cli_audit_exit"] = addon_blender._cli_command(["audit", "rig.blend", "--format", "json",
+rig = os.path.abspath("rig.blend")
+result["save"] = sorted(bpy.ops.wm.save_as_mainfile(filepath=rig))
+result["cli_audit_exit"] = addon_blender._cli_command(["audit", rig, "--format", "json",
                                                        "--output", "report.json", "--fail-on", "never"])
 result["cli_report_rules"] = sorted({f["rule"] for r in json.load(open("report.json"))["rigs"]
                                      for f in r["findings"]})

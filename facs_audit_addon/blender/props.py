@@ -1,16 +1,18 @@
 """Properties: the audit settings (on the Scene) and the last audit's findings (on the WindowManager)."""
 
-import functools
-
 import bpy
 from bpy.props import CollectionProperty, EnumProperty, IntProperty, PointerProperty, StringProperty
 
 AUTO = "auto"
 
 
-@functools.lru_cache(maxsize=1)
-def _profile_items():
-    # Cached: Blender keeps pointers to dynamic enum strings, so the list must outlive the callback.
+def profile_items():
+    """Enum items for the profile selector, read from the rulebook once, when the module loads.
+
+    A static list, not an items callback: Blender 4.2 as a Python module crashes at exit after an
+    EnumProperty with a dynamic items callback was registered, and the rules do not change while
+    Blender runs.
+    """
     from ..core import AuditError, load_rulebook
     items = [(AUTO, "Auto", "The default profile of the naming convention the rig uses")]
     try:
@@ -21,15 +23,11 @@ def _profile_items():
     return tuple(items)
 
 
-def profile_items(_self, _context):
-    return _profile_items()
-
-
 class FACS_AUDIT_PG_settings(bpy.types.PropertyGroup):
     profile: EnumProperty(
         name="Profile",
         description="Rule profile the rig is audited against",
-        items=profile_items,
+        items=profile_items(),
     )
 
 
@@ -77,4 +75,3 @@ def unregister():
         except AttributeError:
             pass
     _unregister_classes()
-    _profile_items.cache_clear()

@@ -95,6 +95,29 @@ class AuditContext:
         from .frame import estimate_frame
         return estimate_frame(self)
 
+    @cached_property
+    def shape_cosines(self):
+        """((k, k) float32 cosine similarity of every two shapes' deltas, (k,) float32 delta norms).
+
+        One Gram matrix over a (k, 3n) view: 300 shapes x 30k vertices cost one matrix product.
+        Shapes with NaN deltas or no motion get 0 everywhere.
+        """
+        k = len(self.snapshot.names)
+        flat = self.snapshot.deltas.reshape(k, -1)
+        bad = np.array(self._nonfinite, dtype=bool)
+        if bad.any():
+            flat = np.where(bad[:, None], np.float32(0), flat)
+        gram = flat @ flat.T
+        norms = np.sqrt(np.maximum(np.diag(gram), 0)).astype(np.float32)
+        safe = np.where(norms > 0, norms, 1)
+        return (gram / safe[:, None] / safe[None, :]).astype(np.float32), norms
+
+    @cached_property
+    def signatures(self):
+        """Signatures (see signatures.py): geometric measures of mouth, jaw, nose and lid shapes."""
+        from .signatures import Signatures
+        return Signatures(self)
+
     # -- findings -----------------------------------------------------------------------------
     def finding(self, rule, message, *, shapes=(), aus=(), side="", measures=None, vertices=(), profile=None):
         """A Finding for ``rule`` with its category and the profile's severity; None when switched off."""

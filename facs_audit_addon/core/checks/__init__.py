@@ -1,5 +1,7 @@
 """Every check family, in the order they run. A check is ``fn(ctx) -> iterable of Finding/None``."""
 
+from .coactivation import check_animation_overlap, check_baked_pairs, check_combination_names, check_shared_drivers
+from .conflation import check_conflations, check_distinct, check_duplicates, check_variants
 from .coverage import check_coverage, check_empty_shapes
 from .naming import check_naming
 from .rig import check_rig
@@ -9,4 +11,12 @@ CHECKS = (
     check_naming,
     check_coverage,
     check_empty_shapes,
+    check_duplicates,
+    check_distinct,
+    check_variants,
+    check_conflations,
+    check_baked_pairs,
+    check_combination_names,
+    check_shared_drivers,
+    check_animation_overlap,
 )

@@ -1,0 +1,295 @@
+"""Geometric signatures of mouth, jaw, nose and lid shapes: the numbers conflation rules compare.
+
+Where the mouth and the eyes are is read from the shapes themselves (no region masks needed):
+the lip corners are where the corner-pulling actions (AU12, AU20, AU18, ...) move the most, the lip
+line runs between them, and the upper lid is where the closures (AU43/45/46, AU5) move the most.
+The jaw drop (AU26 or AU27), when present, tells the lower lip (it moves with the jaw) from the
+upper lip (it does not). Zones are then boxes around those anchors, in units of the mouth
+half-width ``W`` (about 2.5 cm on an adult), so the rig's units and size do not matter.
+
+Most measures are *direction cosines weighted by motion*: ``sum(|d| * d.axis) / sum(|d|**2)`` over
+a zone. A shape moving every zone vertex straight forward scores 1, straight back -1. They ignore
+the shape's intensity and the rig's scale, and the export noise of real scans (tiny deltas over
+thousands of vertices) weighs almost nothing.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: measure name -> message text (value formatted in). Rules name these in rules/coactivation.toml.
+MEASURES = {
+    "lip_protrusion": "the lips move {:.2f} of their motion forward",
+    "lip_aperture": "the lips open by {:.2f} of their motion (upper lip up, lower lip down)",
+    "lip_flare": "both lips turn out: the lesser of upper-lip rise and lower-lip drop is {:.2f} of their motion",
+    "mouth_narrowing": "the corners move {:.2f} of their motion toward the midline",
+    "corner_raise": "the corners move {:.2f} of their motion up",
+    "corner_pull_in": "the corners move {:.2f} of their motion back and inward",
+    "lip_tightening_axis": "horizontal minus vertical tightening is {:.2f}",
+    "jaw_share": "the chin moves {:.2f} of the lower lip's motion",
+    "chin_drop": "the chin drops {:.3g} of the face size",
+    "chin_raise": "the chin moves {:.2f} of its motion up",
+    "lower_lip_drop": "the lower lip moves {:.2f} of its motion down",
+    "nose_bridge_share": "{:.2f} of the motion is on the nose bridge",
+    "below_eye": "the motion is centred {:.2f} eye spacings below the upper lid",
+    "peak_rise": "the most-moved vertices move {:.2f} of their motion up",
+}
+
+# Actions that anchor the geometry (where they move most). Not rules: where to look, not what to flag.
+CORNER_ACTIONS = ("AU12", "AU20", "AU18", "AU14", "AU15", "AU13")
+JAW_ACTIONS = ("AU26", "AU27")
+LID_ACTIONS = ("AU45", "AU43", "AU46", "AU5")
+
+#: a zone holding less than this share of a shape's motion energy gives no measure (NaN)
+MIN_ZONE_ENERGY = 0.02
+
+
+@dataclass(frozen=True)
+class FaceGeometry:
+    """Anchors and zones (boolean vertex masks) found from the rig's own shapes.
+
+    ``mouth_width`` is the mouth half-width W; zone masks are None when their anchor is missing.
+    """
+
+    local: np.ndarray
+    mouth_width: float = 0.0
+    lips: object = None
+    upper_lip: object = None
+    lower_lip: object = None
+    corners: object = None
+    upper_center: object = None
+    lower_center: object = None
+    chin: object = None
+    nose_bridge: object = None
+    #: side ('L'/'R') -> (lateral, up) of the upper-lid peak
+    eyes: object = None
+    eye_spacing: float = 0.0
+
+
+def face_geometry(ctx):
+    """Find the mouth, jaw and eye anchors of the audited rig (see the module docstring)."""
+    local = ctx.frame.local(ctx.snapshot.basis)
+    by_au = {}
+    for i, name, parsed in ctx.mapped_shapes():
+        if ctx.max_motion[i] > 0:
+            by_au.setdefault(parsed.au, []).append((i, parsed))
+    geometry = {"local": local}
+    corners = _side_peaks(ctx, local, by_au, CORNER_ACTIONS)
+    if corners:
+        geometry.update(_mouth_zones(ctx, local, corners, by_au))
+    eyes = _side_peaks(ctx, local, by_au, LID_ACTIONS)
+    if eyes:
+        spacing = abs(eyes["L"][0] - eyes["R"][0]) / 2
+        geometry.update(eyes={side: point[:2] for side, point in eyes.items()}, eye_spacing=float(spacing))
+    return FaceGeometry(**geometry)
+
+
+def _side_peaks(ctx, local, by_au, actions):
+    """Median position, per side, of where ``actions`` move the most; mirrored if one side lacks any."""
+    found = {"L": [], "R": []}
+    for au in actions:
+        for i, parsed in by_au.get(au, ()):
+            motion = ctx.motion[i]
+            for side, half in (("L", local[:, 0] > 0), ("R", local[:, 0] < 0)):
+                if parsed.side in (side, "B") and half.any():
+                    found[side].append(local[np.flatnonzero(half)[np.argmax(motion[half])]])
+    if not found["L"] and not found["R"]:
+        return None
+    peaks = {side: np.median(points, axis=0) if points else None for side, points in found.items()}
+    for side, other in (("L", "R"), ("R", "L")):
+        if peaks[side] is None:
+            peaks[side] = peaks[other] * np.array([-1, 1, 1], dtype=np.float32)
+    if abs(peaks["L"][0] - peaks["R"][0]) <= 0:
+        return None
+    return peaks
+
+
+def _mouth_zones(ctx, local, corners, by_au):
+    width = float(abs(corners["L"][0] - corners["R"][0]) / 2)
+    line = (corners["L"] + corners["R"]) / 2
+    u = local[:, 0] / width
+    v = (local[:, 1] - line[1]) / width
+    f = (local[:, 2] - line[2]) / width
+    lips = (np.abs(u) < 1.15) & (np.abs(v) < 0.6) & (f > -0.3)
+    upper, lower = lips & (v > 0.05), lips & (v < -0.05)
+    jaw = next((by_au[au][0][0] for au in JAW_ACTIONS if au in by_au), None)
+    if jaw is not None and lips.any():
+        # the lower lip rides on the jaw, the upper lip does not: truer than the height at a curved seam
+        moved = ctx.motion[jaw]
+        reference = float(np.percentile(moved[lips], 95))
+        if reference > 0:
+            lower = lips & (moved > 0.45 * reference)
+            upper = lips & (moved < 0.15 * reference) & (v > -0.3)
+    return {
+        "mouth_width": width, "lips": lips, "upper_lip": upper, "lower_lip": lower,
+        "corners": (np.abs(u) > 0.7) & (np.abs(u) < 1.3) & (np.abs(v) < 0.35) & (f > -0.5),
+        # the middle of the lips: opening and pressing show there, corner pulls do not leak in
+        "upper_center": upper & (np.abs(u) < 0.6),
+        "lower_center": lower & (np.abs(u) < 0.6),
+        "chin": (np.abs(u) < 0.55) & (v > -2.0) & (v < -0.9) & (f > -0.8),
+        # above the nostrils and below the eyes: AU9 wrinkles it, AU10 leaves it alone
+        "nose_bridge": (np.abs(u) < 0.9) & (v > 1.5) & (v < 2.8) & (f > -1.5),
+    }
+
+
+class Signatures:
+    """Measures of one rig's shapes, computed on demand and cached (``sig.measure(i, name)``)."""
+
+    def __init__(self, ctx, geometry=None):
+        self.ctx = ctx
+        self.geometry = geometry or face_geometry(ctx)
+        self._cache = {}
+        self._energy = {}
+
+    def measure(self, i, name):
+        """The value of measure ``name`` for shape ``i``, or NaN when it cannot be measured."""
+        key = (i, name)
+        if key not in self._cache:
+            self._cache[key] = float(getattr(self, "_" + name)(i))
+        return self._cache[key]
+
+    def describe(self, name, value):
+        return MEASURES[name].format(value)
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _total_energy(self, i):
+        if i not in self._energy:
+            motion = self.ctx.motion[i]
+            self._energy[i] = float(np.dot(motion, motion))
+        return self._energy[i]
+
+    def _zone(self, i, mask, side=True):
+        """Local deltas (m, 3), their lengths, and basis positions over ``mask`` (on the shape's side)."""
+        if mask is None:
+            return None
+        if side:
+            parsed = self.ctx.parsed(self.ctx.snapshot.names[i])
+            if parsed is not None and parsed.side in ("L", "R"):
+                lateral = self.geometry.local[:, 0]
+                mask = mask & ((lateral > 0) if parsed.side == "L" else (lateral < 0))
+        index = np.flatnonzero(mask)
+        if index.size == 0:
+            return None
+        lengths = self.ctx.motion[i][index]
+        energy = float(np.dot(lengths, lengths))
+        total = self._total_energy(i)
+        if total <= 0 or energy < MIN_ZONE_ENERGY * total:
+            return None
+        deltas = self.ctx.frame.local_vectors(self.ctx.snapshot.deltas[i][index])
+        return deltas, lengths, energy, self.geometry.local[index], index
+
+    @staticmethod
+    def _cosine(zone, component):
+        _, lengths, energy, _, _ = zone
+        return float(np.dot(lengths, component)) / energy
+
+    # -- measures ---------------------------------------------------------------------------------
+    def _lip_protrusion(self, i):
+        zone = self._zone(i, self.geometry.lips)
+        return np.nan if zone is None else self._cosine(zone, zone[0][:, 2])
+
+    def _lip_aperture(self, i):
+        g = self.geometry
+        if g.upper_center is None:
+            return np.nan
+        zone = self._zone(i, g.upper_center | g.lower_center)
+        if zone is None:
+            return np.nan
+        # +1 on the upper lip, -1 on the lower one: opening lips score positive
+        sign = np.where(g.upper_center[zone[4]], 1.0, -1.0)
+        return self._cosine(zone, zone[0][:, 1] * sign)
+
+    def _lip_flare(self, i):
+        # a funnel opens both lips at once; a pucker may lift one lip a little, never both
+        upper = self._zone(i, self.geometry.upper_center)
+        lower = self._zone(i, self.geometry.lower_center)
+        if upper is None or lower is None:
+            return np.nan
+        return min(self._cosine(upper, upper[0][:, 1]), -self._cosine(lower, lower[0][:, 1]))
+
+    def _corner_components(self, i):
+        """(outward, up, forward) direction cosines at the lip corners, or None."""
+        zone = self._zone(i, self.geometry.corners)
+        if zone is None:
+            return None
+        deltas, _, _, points, _ = zone
+        outward = deltas[:, 0] * np.sign(points[:, 0])
+        return (self._cosine(zone, outward), self._cosine(zone, deltas[:, 1]), self._cosine(zone, deltas[:, 2]))
+
+    def _mouth_narrowing(self, i):
+        parts = self._corner_components(i)
+        return np.nan if parts is None else -parts[0]
+
+    def _corner_raise(self, i):
+        parts = self._corner_components(i)
+        return np.nan if parts is None else parts[1]
+
+    def _corner_pull_in(self, i):
+        parts = self._corner_components(i)
+        return np.nan if parts is None else (-parts[0] - parts[2]) / np.sqrt(2)
+
+    def _lip_tightening_axis(self, i):
+        return self.measure(i, "mouth_narrowing") + self.measure(i, "lip_aperture")
+
+    def _jaw_share(self, i):
+        chin = self._zone(i, self.geometry.chin)
+        lip = self._zone(i, self.geometry.lower_center)
+        if lip is None:
+            return np.nan
+        if chin is None:
+            return 0.0 if self.geometry.chin is not None and self.geometry.chin.any() else np.nan
+        return float(np.sqrt(np.mean(chin[1] ** 2) / np.mean(lip[1] ** 2)))
+
+    def _chin_drop(self, i):
+        mask = self.geometry.chin
+        if mask is None or not mask.any():
+            return np.nan
+        deltas = self.ctx.frame.local_vectors(self.ctx.snapshot.deltas[i][mask])
+        return float(-deltas[:, 1].mean()) / self.ctx.frame.scale
+
+    def _chin_raise(self, i):
+        zone = self._zone(i, self.geometry.chin)
+        return np.nan if zone is None else self._cosine(zone, zone[0][:, 1])
+
+    def _lower_lip_drop(self, i):
+        zone = self._zone(i, self.geometry.lower_center)
+        return np.nan if zone is None else -self._cosine(zone, zone[0][:, 1])
+
+    def _nose_bridge_share(self, i):
+        mask = self.geometry.nose_bridge
+        total = self._total_energy(i)
+        if mask is None or not mask.any() or total <= 0:
+            return np.nan
+        lengths = self.ctx.motion[i][mask]
+        return float(np.dot(lengths, lengths)) / total
+
+    def _below_eye(self, i):
+        g = self.geometry
+        if g.eyes is None or g.eye_spacing <= 0:
+            return np.nan
+        parsed = self.ctx.parsed(self.ctx.snapshot.names[i])
+        sides = (parsed.side,) if parsed is not None and parsed.side in ("L", "R") else ("L", "R")
+        motion = self.ctx.motion[i]
+        heights, weights = [], []
+        for side in sides:
+            lateral, up = g.eyes[side]
+            window = ((np.abs(g.local[:, 0] - lateral) < g.eye_spacing)
+                      & (g.local[:, 1] < up + 0.6 * g.eye_spacing) & (g.local[:, 1] > up - 2.0 * g.eye_spacing))
+            energy = motion[window] ** 2
+            if energy.sum() > 0:
+                heights.append((up - float(np.dot(energy, g.local[window, 1]) / energy.sum())) / g.eye_spacing)
+                weights.append(float(energy.sum()))
+        total = self._total_energy(i)
+        if not weights or sum(weights) < MIN_ZONE_ENERGY * total:
+            return np.nan
+        return float(np.average(heights, weights=weights))
+
+    def _peak_rise(self, i):
+        motion = self.ctx.motion[i]
+        top = float(self.ctx.max_motion[i])
+        if top <= 0:
+            return np.nan
+        index = np.flatnonzero(motion >= 0.5 * top)
+        deltas = self.ctx.frame.local_vectors(self.ctx.snapshot.deltas[i][index])
+        lengths = motion[index]
+        return float(np.dot(lengths, deltas[:, 1]) / np.dot(lengths, lengths))
