@@ -17,7 +17,7 @@ def test_complete_core_rig_is_clean():
 
 def test_missing_right_side():
     names = [n for n in CORE if n != "AU12_R"]
-    assert _rules(findings(names, profile="facs-core")) == [("coverage.missing-side", ("AU12",), "R", ())]
+    assert _rules(findings(names, profile="facs-core")) == [("coverage.missing-side", ("AU12",), "R", ("AU12_L",))]
 
 
 def test_missing_action_and_alternatives():
@@ -29,7 +29,7 @@ def test_missing_action_and_alternatives():
 
 def test_bilateral_only_when_split_required():
     names = [n for n in CORE if not n.startswith("AU4_")] + ["AU4"]
-    assert _rules(findings(names, profile="facs-core")) == [("coverage.missing-side", ("AU4",), "LR", ())]
+    assert _rules(findings(names, profile="facs-core")) == [("coverage.missing-side", ("AU4",), "LR", ("AU4",))]
 
 
 def test_lone_side_outside_the_profile():

@@ -40,6 +40,11 @@ CORNER_ACTIONS = ("AU12", "AU20", "AU18", "AU14", "AU15", "AU13")
 JAW_ACTIONS = ("AU26", "AU27")
 LID_ACTIONS = ("AU45", "AU43", "AU46", "AU5")
 
+#: fewest anchor peaks (shapes x sides) to trust an anchor, and how far (in anchor half-spacings) the
+#: typical peak may lie from their median
+MIN_ANCHORS = 3
+MAX_ANCHOR_SPREAD = 0.35
+
 #: a zone holding less than this share of a shape's motion energy gives no measure (NaN)
 MIN_ZONE_ENERGY = 0.02
 
@@ -93,13 +98,19 @@ def _side_peaks(ctx, local, by_au, actions):
             for side, half in (("L", local[:, 0] > 0), ("R", local[:, 0] < 0)):
                 if parsed.side in (side, "B") and half.any():
                     found[side].append(local[np.flatnonzero(half)[np.argmax(motion[half])]])
-    if not found["L"] and not found["R"]:
+    if len(found["L"]) + len(found["R"]) < MIN_ANCHORS:
         return None
     peaks = {side: np.median(points, axis=0) if points else None for side, points in found.items()}
     for side, other in (("L", "R"), ("R", "L")):
         if peaks[side] is None:
             peaks[side] = peaks[other] * np.array([-1, 1, 1], dtype=np.float32)
-    if abs(peaks["L"][0] - peaks["R"][0]) <= 0:
+    half = abs(peaks["L"][0] - peaks["R"][0]) / 2
+    if half <= 0:
+        return None
+    # the shapes must agree on where the anchor is, or the zones would be guesses
+    spread = max((np.median(np.linalg.norm(np.asarray(points) - peaks[side], axis=1)) for side, points in found.items()
+                  if points), default=0.0)
+    if spread > MAX_ANCHOR_SPREAD * half or abs(peaks["L"][1] - peaks["R"][1]) > MAX_ANCHOR_SPREAD * half:
         return None
     return peaks
 

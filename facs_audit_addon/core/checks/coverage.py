@@ -47,8 +47,10 @@ def _requirement(ctx, shape_set, requirement, present):
                 f"Missing the {sides_text or 'bilateral'} side of {what}."
         else:
             rule, text = "coverage.missing-au", f"Missing {what}{where}."
+        # the shapes that do exist for this action, so a click in Blender lands on the lone side
+        related = [n for n, p in shape_set.parsed.items() if p.au in aus] if rule != "coverage.missing-au" else []
         yield ctx.finding(rule, f"{text} Required by {profile.name}.", aus=aus, side="".join(wanted),
-                          measures=measures, profile=profile), set(aus)
+                          shapes=related, measures=measures, profile=profile), set(aus)
 
 
 def _wanted_sides(sides, have):
