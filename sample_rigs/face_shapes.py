@@ -247,10 +247,10 @@ def _mouth_zone(f, radii=(0.040, 0.06, 0.026)):
 
 
 def _au18(f):
-    w = _mouth_zone(f)
+    w = _mouth_zone(f, (0.050, 0.06, 0.030))
     out = np.zeros_like(f.p)
-    out[:, 0] = -0.25 * f.x * w                # corners toward the midline
-    out[:, 1] = -0.008 * w ** 1.5              # closed lips push forward
+    out[:, 0] = -0.35 * f.x * w                # corners toward the midline
+    out[:, 1] = -0.010 * w ** 1.5              # closed lips push forward
     out += f.vec(f.upper_red, dz=-0.0005) + f.vec(f.lower_red, dz=0.0005)   # and stay closed
     return out
 
@@ -268,7 +268,7 @@ def _au22(f):
 def _au23h(f):
     red = f.upper_red + f.lower_red
     out = np.zeros_like(f.p)
-    out[:, 0] = -0.12 * f.x * f.mouth_w        # tightened along the width
+    out[:, 0] = -0.12 * f.x * _mouth_zone(f, (0.036, 0.06, 0.016))   # tightened along the width
     out += f.vec(red, dy=0.001)                # flattened against the teeth
     return out
 
@@ -310,9 +310,12 @@ def _au26(f):
 
 
 def _au27(f):
-    out = f.jaw_rotation(0.32)
-    out += f.vec(f.upper_red, dz=0.003)
-    out[:, 0] += -0.08 * f.x * f.mouth_w       # lips stretched vertically, corners drawn in
+    out = f.jaw_rotation(0.30)
+    # beyond the relaxed maximum the condyles glide forward and the digastric pulls the jaw down
+    out += f.vec(f.jaw, dy=-0.008, dz=-0.008)
+    out += f.vec(f.upper_red, dz=0.005)
+    out += _puff_left(f, -0.002) + f.face.mirror_delta(_puff_left(f, -0.002))
+    out[:, 0] += -0.08 * f.x * _mouth_zone(f)  # lips stretched vertically, corners drawn in
     return out
 
 
