@@ -196,7 +196,7 @@ def _corner(f, radii, offset=(0.0, 0.0, 0.0)):
 
 def _au12(f):
     cheek = blob(f.p, (0.040, -0.08, 0.075), (0.020, 0.05, 0.022)) * f.front
-    return f.vec(_corner(f, (0.020, 0.05, 0.018)), dx=0.0045, dy=0.0015, dz=0.004) + f.vec(cheek, dz=0.0015,
+    return f.vec(_corner(f, (0.020, 0.05, 0.018)), dx=0.005, dy=0.0015, dz=0.0055) + f.vec(cheek, dz=0.0015,
                                                                                            dy=-0.001)
 
 

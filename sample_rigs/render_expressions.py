@@ -29,7 +29,7 @@ EXPRESSIONS = [
     ("AU12 smile", {"AU12_L": 1.0, "AU12_R": 1.0, "AU6_L": 0.6, "AU6_R": 0.6}),
     ("AU26 jaw drop", {"AU26": 1.0, "AU25": 0.5}),
     ("AU1+AU2 brows", {"AU1_L": 1.0, "AU1_R": 1.0, "AU2_L": 1.0, "AU2_R": 1.0, "AU5_L": 0.6, "AU5_R": 0.6}),
-    ("AU18 pucker", {"AU18": 1.0}),
+    ("AU18 pucker", {"AU18": 1.0, "AU17": 0.5}),
     ("AU4+AU46_L", {"AU4_L": 1.0, "AU4_R": 1.0, "AU46_L": 1.0, "AU15_L": 0.5, "AU15_R": 0.5}),
 ]
 
@@ -44,6 +44,7 @@ def _setup_scene(size):
     scene.render.resolution_percentage = 100
     scene.render.image_settings.file_format = "PNG"
     scene.render.image_settings.color_mode = "RGB"
+    scene.view_settings.view_transform = "Standard"   # keep the vertex colours as painted
     shading = scene.display.shading
     shading.light = "STUDIO"
     shading.color_type = "VERTEX"
@@ -52,11 +53,11 @@ def _setup_scene(size):
     scene.display.render_aa = "8"
     cam_data = bpy.data.cameras.new("Camera")
     cam_data.type = "ORTHO"
-    cam_data.ortho_scale = 0.30
+    cam_data.ortho_scale = 0.33
     cam = bpy.data.objects.new("Camera", cam_data)
     scene.collection.objects.link(cam)
     yaw, pitch, dist = math.radians(22), math.radians(6), 1.0
-    target = np.array([0.0, 0.0, 0.095])
+    target = np.array([0.0, 0.0, 0.092])
     eye = target + dist * np.array([math.sin(yaw) * math.cos(pitch), -math.cos(yaw) * math.cos(pitch),
                                     math.sin(pitch)])
     cam.location = eye.tolist()
@@ -69,16 +70,15 @@ def _colours(face):
     """Per-vertex RGBA: skin, darker brows, red lips, white eyes with a dark iris."""
     v = face.vertices
     ax, z = np.abs(v[:, 0]), v[:, 2]
-    col = np.tile(np.array([0.80, 0.62, 0.52, 1.0]), (len(v), 1))
+    col = np.tile(np.array([0.60, 0.34, 0.24, 1.0]), (len(v), 1))
     brow_z = 0.142 + 0.006 * np.sin(np.pi * np.clip((ax - 0.010) / 0.048, 0, 1))
     brow = np.exp(-0.5 * ((z - brow_z) / 0.0035) ** 2) * (ax > 0.012) * (ax < 0.058) * (v[:, 1] < 0)
-    col[:, :3] = col[:, :3] * (1 - 0.75 * brow[:, None]) + 0.75 * brow[:, None] * np.array([0.25, 0.16, 0.10])
+    col[:, :3] = col[:, :3] * (1 - 0.75 * brow[:, None]) + 0.75 * brow[:, None] * np.array([0.05, 0.03, 0.02])
     lip_width = np.clip(1.0 - (ax / 0.026) ** 2, 0.0, None)
     lips = np.clip(lip_width * 3, 0, 1) * np.exp(-0.5 * ((z - 0.0395) / 0.0055) ** 4) * (v[:, 1] < -0.05)
-    col[:, :3] = col[:, :3] * (1 - 0.8 * lips[:, None]) + 0.8 * lips[:, None] * np.array([0.70, 0.30, 0.30])
-    hair = smooth = np.clip((z - 0.200) / 0.012, 0, 1) * 0 + np.clip((z - 0.195) / 0.01, 0, 1)
-    del smooth
-    col[:, :3] = col[:, :3] * (1 - hair[:, None]) + hair[:, None] * np.array([0.22, 0.15, 0.10])
+    col[:, :3] = col[:, :3] * (1 - 0.8 * lips[:, None]) + 0.8 * lips[:, None] * np.array([0.45, 0.09, 0.09])
+    hair = np.clip((z - 0.195) / 0.01, 0, 1)
+    col[:, :3] = col[:, :3] * (1 - hair[:, None]) + hair[:, None] * np.array([0.04, 0.025, 0.015])
     for side, sign in ((1, 1.0), (2, -1.0)):
         ball = face.eyeball == side
         centre = face.landmarks["eye_L" if side == 1 else "eye_R"]
