@@ -145,10 +145,8 @@ def _features(x, z):
     h -= 0.003 * _bump(ax, z, 0.0085, 0.0625, 0.0035, 0.002)
     # eye sockets, lid rims around the almond openings, brow ridges
     u, v = (ax - EYE_X) / EYE_HALF_WIDTH, (z - EYE_Z) / EYE_HALF_HEIGHT
-    e = np.sqrt(u ** 2 + (v * EYE_HALF_HEIGHT / EYE_HALF_WIDTH) ** 2 * 4.0)
     h -= 0.014 * _bump(ax, z, EYE_X, EYE_Z + 0.002, 0.016, 0.014)
     h += 0.0035 * np.exp(-0.5 * ((np.sqrt(u ** 2 + v ** 2) - 1.2) / 0.35) ** 2) * (np.abs(u) < 1.4)
-    del e
     brow_z = BROW_Z + 0.006 * np.sin(np.pi * np.clip((ax - 0.010) / 0.048, 0, 1)) - 0.002
     h += 0.006 * np.exp(-0.5 * ((z - brow_z) / 0.006) ** 2) * smoothstep(0.004, 0.014, ax) \
         * smoothstep(0.066, 0.050, ax)
@@ -261,8 +259,7 @@ def build_face():
     # crown: one pole vertex closing the top ring
     pole = len(verts)
     top = (rows - 1) * n_ring
-    verts = np.vstack([verts, [[0.0, ring[-1, :, 1].mean() * 0 + 0.5 * (ring[-1, 0, 1] + ring[-1, J, 1]),
-                                CROWN_Z]]])
+    verts = np.vstack([verts, [[0.0, 0.5 * (ring[-1, 0, 1] + ring[-1, J, 1]), CROWN_Z]]])
     mirror = np.append(mirror, pole)
     for c in range(n_ring):
         faces.append((top + c, top + (c + 1) % n_ring, pole))
