@@ -1,0 +1,185 @@
+"""Lip, jaw and lid signatures on hand-made geometry: a flat face grid with a mouth, a jaw and two eyes.
+
+``mouth_face()`` is shared with test_conflation.py and test_coactivation.py.
+"""
+
+import numpy as np
+import pytest
+
+from facs_audit_addon.core import RigSnapshot, audit_rig, load_rulebook
+from facs_audit_addon.core.context import AuditContext
+from facs_audit_addon.core.engine import read_sets
+
+RULEBOOK = load_rulebook()
+MINE = ("conflation.", "coactivation.")
+
+MOUTH_Z = 0.06     # lip line
+WIDTH = 0.025      # mouth half-width
+EYE_X, EYE_Z = 0.032, 0.165
+HINGE = np.array([0.0, 0.08, 0.10])  # behind the face (+Y) and above the mouth
+
+
+def _grid():
+    xs = np.arange(-0.08, 0.0801, 0.004)
+    zs = np.arange(0.002, 0.24, 0.004)  # no row on the lip line: every lip vertex is upper or lower
+    x, z = np.meshgrid(xs, zs)
+    return np.stack([x.ravel(), np.zeros(x.size), z.ravel()], axis=1)
+
+
+def _vec(out, up, forward, side):
+    """A local (outward, up, forward) direction as a Blender delta (face looks along -Y) on ``side``."""
+    return np.array([out * side, -forward, up])
+
+
+def mouth_face():
+    """(basis (n, 3) float32, {FACS name: (n, 3) float32 delta}) of a clean synthetic face."""
+    p = _grid()
+    x, z = p[:, 0], p[:, 2]
+
+    def blob(cx, cz, sigma):
+        return np.exp(-((x - cx) ** 2 + (z - cz) ** 2) / (2 * sigma ** 2))[:, None]
+
+    lips = ((np.abs(x) < WIDTH) & (np.abs(z - MOUTH_Z) < 0.012)) * (1 - (x / WIDTH) ** 2)
+    lips = lips[:, None]
+    upper = (z > MOUTH_Z)[:, None]
+
+    def corners(out, up, forward, sides=(1, -1)):
+        return sum(blob(s * WIDTH, MOUTH_Z, 0.006) * _vec(out, up, forward, s) for s in sides)
+
+    def jaw(angle):
+        below = (z < MOUTH_Z) & (np.abs(x) < 0.07)
+        r = p - HINGE
+        c, s = np.cos(angle), np.sin(angle)
+        turned = np.stack([r[:, 0], r[:, 1] * c - r[:, 2] * s, r[:, 1] * s + r[:, 2] * c], axis=1)
+        return (turned - r) * below[:, None]
+
+    lip_open = np.where(upper, 1.0, -1.0) * lips * np.array([0, 0, 1.0])
+    forward = lips * np.array([0, -1.0, 0])
+    shapes = {}
+    for side, tag in ((1, "L"), (-1, "R")):
+        shapes[f"AU12_{tag}"] = corners(0.6, 0.8, 0, (side,)) * 0.006
+        shapes[f"AU20_{tag}"] = corners(1, 0, 0, (side,)) * 0.006
+        shapes[f"AU15_{tag}"] = corners(0, -1, 0, (side,)) * 0.006
+        shapes[f"AU14_{tag}"] = corners(-0.5, 0.1, -0.85, (side,)) * 0.006
+        lid = blob(side * EYE_X, EYE_Z, 0.005)
+        shapes[f"AU45_{tag}"] = lid * np.array([0, 0, -0.005])
+        shapes[f"AU43_{tag}"] = lid * np.array([0, 0, -0.0052])
+        shapes[f"AU5_{tag}"] = lid * np.array([0, 0, 0.003])
+        shapes[f"AU6_{tag}"] = blob(side * 0.035, 0.135, 0.008) * np.array([0, 0, 0.004])
+        shapes[f"AU7_{tag}"] = blob(side * EYE_X, 0.153, 0.004) * np.array([0, 0, 0.003])
+    shapes["AU18"] = forward * 0.008 + corners(-1, 0, 0) * 0.006
+    shapes["AU22"] = forward * 0.006 + lip_open * 0.006
+    shapes["AU23H"] = corners(-1, 0, 0) * 0.005 - forward * 0.001
+    shapes["AU23V"] = -lip_open * 0.003 + forward * 0.002
+    shapes["AU24"] = -lip_open * 0.003
+    shapes["AU25"] = lip_open * np.where(upper, 0.003, 0.004)
+    shapes["AU26"] = jaw(0.15)
+    shapes["AU27"] = jaw(0.30)
+    return p.astype(np.float32), {name: np.asarray(d, dtype=np.float32) for name, d in shapes.items()}
+
+
+def audit(shapes, basis=None, profile="generic", **kwargs):
+    basis = mouth_face()[0] if basis is None else basis
+    return audit_rig(RigSnapshot.from_shapes("Face", basis, shapes, **kwargs), RULEBOOK, profile=profile)
+
+
+def mine(report):
+    """(rule, shapes) of this module's findings, sorted."""
+    return sorted((f.rule, f.shapes) for f in report.findings if f.rule.startswith(MINE))
+
+
+def signatures(shapes, basis=None):
+    basis = mouth_face()[0] if basis is None else basis
+    snapshot = RigSnapshot.from_shapes("Face", basis, shapes)
+    ctx = AuditContext(snapshot, RULEBOOK, read_sets(snapshot.names, RULEBOOK), RULEBOOK.profile("generic"))
+    return ctx, ctx.signatures
+
+
+def measure(ctx, sig, name, what):
+    return sig.measure(ctx.snapshot.names.index(name), what)
+
+
+def test_anchors_are_found_where_the_mouth_and_eyes_are():
+    _, shapes = mouth_face()
+    ctx, sig = signatures(shapes)
+    geometry = sig.geometry
+    assert geometry.mouth_width == pytest.approx(WIDTH, abs=0.004)
+    assert set(geometry.eyes) == {"L", "R"}
+    assert geometry.eyes["L"][0] == pytest.approx(EYE_X, abs=0.004)
+    assert geometry.eyes["R"][0] == pytest.approx(-EYE_X, abs=0.004)
+    assert geometry.upper_center.any() and geometry.lower_center.any() and geometry.chin.any()
+
+
+def test_pucker_and_funnel_are_told_apart():
+    _, shapes = mouth_face()
+    ctx, sig = signatures(shapes)
+    # a pucker pushes closed lips forward and pulls the corners in
+    assert measure(ctx, sig, "AU18", "lip_protrusion") > 0.5
+    assert abs(measure(ctx, sig, "AU18", "lip_flare")) < 0.1
+    assert measure(ctx, sig, "AU18", "mouth_narrowing") > 0.5
+    # a funnel pushes them forward and turns both lips out
+    assert measure(ctx, sig, "AU22", "lip_protrusion") > 0.3
+    assert measure(ctx, sig, "AU22", "lip_flare") > 0.5
+    assert measure(ctx, sig, "AU22", "lip_aperture") > 0.5
+
+
+def test_blend_of_pucker_and_funnel_is_reported_as_conflated():
+    _, shapes = mouth_face()
+    shapes["AU18"] = 0.5 * shapes["AU18"] + 0.5 * shapes["AU22"]
+    report = audit(shapes)
+    # the blend turns both lips out (its signature) and is nearly the funnel itself (cosine)
+    assert mine(report) == [("conflation.pucker-funnel", ("AU18",)), ("conflation.pucker-funnel", ("AU18", "AU22"))]
+    message = next(f.message for f in report.findings if f.shapes == ("AU18",))
+    assert message.startswith("AU18 (AU18) looks like AU22: turns both lips out like a funneler")
+
+
+def test_funnel_with_sealed_lips_is_reported():
+    _, shapes = mouth_face()
+    shapes["AU22"] = shapes["AU18"] * 1.1 + np.roll(shapes["AU18"], 1, axis=0) * 0.3
+    found = [f for f in audit(shapes).findings if f.rule == "conflation.pucker-funnel"]
+    # the signature finding on AU22, and the pair being near-identical
+    assert [f.shapes for f in found] == [("AU18", "AU22"), ("AU22",)]
+    assert "sealed" in found[1].message
+
+
+def test_jaw_drop_and_lips_part_signatures():
+    _, shapes = mouth_face()
+    ctx, sig = signatures(shapes)
+    assert measure(ctx, sig, "AU25", "jaw_share") < 0.1
+    assert measure(ctx, sig, "AU26", "jaw_share") > 0.8
+    assert measure(ctx, sig, "AU27", "chin_drop") > 1.5 * measure(ctx, sig, "AU26", "chin_drop")
+
+
+def test_tightener_types():
+    _, shapes = mouth_face()
+    ctx, sig = signatures(shapes)
+    assert measure(ctx, sig, "AU23H", "lip_tightening_axis") > 0.25
+    assert measure(ctx, sig, "AU23V", "lip_tightening_axis") < -0.25
+
+
+def test_lid_signatures():
+    _, shapes = mouth_face()
+    ctx, sig = signatures(shapes)
+    assert measure(ctx, sig, "AU45_L", "peak_rise") < -0.9
+    assert measure(ctx, sig, "AU5_L", "peak_rise") > 0.9
+    assert measure(ctx, sig, "AU6_L", "below_eye") > measure(ctx, sig, "AU7_L", "below_eye") + 0.3
+
+
+def test_clean_face_has_no_conflation_or_coactivation_findings():
+    _, shapes = mouth_face()
+    assert mine(audit(shapes)) == []
+
+
+def test_no_anchor_no_guess():
+    """Shapes that do not agree on where the mouth is give no lip measures (NaN), hence no findings."""
+    basis, shapes = mouth_face()
+    rng = np.random.default_rng(1)
+    noisy = {}
+    for name in ("AU12_L", "AU18", "AU22"):
+        delta = np.zeros_like(basis)
+        delta[rng.choice(len(basis), 5, replace=False)] = rng.normal(scale=0.01, size=(5, 3))
+        noisy[name] = delta
+    ctx, sig = signatures(noisy, basis)
+    assert sig.geometry.lips is None
+    assert np.isnan(measure(ctx, sig, "AU18", "lip_flare"))
+    assert mine(audit(noisy, basis)) == []
