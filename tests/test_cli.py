@@ -1,0 +1,152 @@
+"""The headless CLI on real .blend files: exit codes, exact findings, clean stdout, untouched files.
+
+Every rig here is built by real Blender (the bpy module) in a subprocess and saved as a .blend.
+"""
+
+import hashlib
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def audit(*args):
+    return run("-m", "facs_audit_addon", "audit", *map(str, args))
+
+
+def bpy_script(code):
+    result = run("-c", textwrap.dedent(code))
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """The clean sample face (FACS code names) as a .blend."""
+    path = tmp_path_factory.mktemp("rigs") / "sample_face.blend"
+    result = run("sample_rigs/build_blend.py", str(path), "--naming", "facs")
+    assert result.returncode == 0, result.stderr[-2000:]
+    return path
+
+
+def edited(sample, tmp_path, edit):
+    """A copy of the sample rig with ``edit`` (Python using ``keys``) applied by Blender and saved."""
+    out = tmp_path / "edited.blend"
+    bpy_script(f"""
+        import bpy
+        bpy.ops.wm.open_mainfile(filepath={str(sample)!r})
+        obj = bpy.data.objects["Face"]
+        keys = obj.data.shape_keys.key_blocks
+        {edit}
+        bpy.ops.wm.save_as_mainfile(filepath={str(out)!r})
+    """)
+    return out
+
+
+def findings(result):
+    assert result.stdout.lstrip().startswith("{"), result.stdout[:200]
+    document = json.loads(result.stdout)
+    return [(f["rule"], f["severity"], tuple(f["shapes"]), tuple(f["aus"])) for r in document["rigs"]
+            for f in r["findings"]]
+
+
+def test_clean_sample_rig_passes_facs_core(sample):
+    result = audit(sample, "--profile", "facs-core")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " 0 errors" in result.stdout.splitlines()[-1]
+
+
+def test_json_stdout_is_only_the_report_and_byte_identical(sample):
+    first = audit(sample, "--profile", "facs-core", "--format", "json")
+    second = audit(sample, "--profile", "facs-core", "--format", "json")
+    assert first.returncode == 0
+    json.loads(first.stdout)  # nothing but the JSON document on stdout
+    assert first.stdout == second.stdout
+
+
+def test_renamed_key_is_unknown(sample, tmp_path):
+    rig = edited(sample, tmp_path, 'keys["AU14_L"].name = "blorp"')
+    result = audit(rig, "--profile", "facs-core", "--format", "json", "--fail-on", "warning")
+    assert result.returncode == 1
+    found = findings(result)
+    assert ("naming.unknown-name", "warning", ("blorp",), ()) in found
+    assert ("coverage.missing-side", "error", ("AU14_R",), ("AU14",)) in found
+
+
+def test_deleted_right_side(sample, tmp_path):
+    rig = edited(sample, tmp_path, 'obj.shape_key_remove(keys["AU12_R"])')
+    result = audit(rig, "--profile", "facs-core", "--format", "json")
+    assert result.returncode == 1
+    errors = [f for f in findings(result) if f[1] == "error"]
+    assert errors == [("coverage.missing-side", "error", ("AU12_L",), ("AU12",))]
+
+
+def test_deleted_au23_vertical_under_film(sample, tmp_path):
+    assert audit(sample, "--profile", "facs-film").returncode == 0
+    rig = edited(sample, tmp_path, 'obj.shape_key_remove(keys["AU23V"])')
+    result = audit(rig, "--profile", "facs-film", "--format", "json")
+    assert result.returncode == 1
+    errors = [f for f in findings(result) if f[1] == "error"]
+    assert errors == [("coverage.missing-variant", "error", ("AU23H",), ("AU23",))]
+
+
+def test_audit_never_writes_the_rig(sample):
+    before = hashlib.sha256(sample.read_bytes()).hexdigest(), sample.stat().st_mtime_ns
+    audit(sample, "--format", "json")
+    assert (hashlib.sha256(sample.read_bytes()).hexdigest(), sample.stat().st_mtime_ns) == before
+    assert not sample.with_suffix(".blend1").exists()
+
+
+def test_corrupt_blend_is_one_line_exit_2(tmp_path):
+    bad = tmp_path / "corrupt.blend"
+    bad.write_bytes(b"BLENDER-v500 this is not a blend file" * 10)
+    result = audit(bad)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert [line for line in lines if line.startswith("facs-audit: error:")] == [lines[-1]] or \
+        any(line.startswith("facs-audit: error:") for line in lines)
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["missing.blend"], "missing.blend"),
+    (["README.md"], "README.md"),
+])
+def test_bad_inputs_exit_2(argv, message):
+    result = audit(*argv)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_malformed_rules_file_exit_2(sample, tmp_path):
+    bad = tmp_path / "studio.toml"
+    bad.write_text('[profile]\nname = "studio"\nextends = "base"\nrequire = [{ au = "AU99" }]\n')
+    result = audit(sample, "--profile", str(bad))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"facs-audit: error: {bad}: profile.require[0].au: unknown action 'AU99' (not in catalog.toml)")
+
+
+def test_unknown_profile_is_a_usage_error(sample):
+    result = audit(sample, "--profile", "nope")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("facs-audit: error: unknown profile 'nope' "
+                                     "(known: arkit-52, facs-core, facs-film, generic)")
+
+
+def test_junit_output_file(sample, tmp_path):
+    out = tmp_path / "report.xml"
+    result = audit(sample, "--format", "junit", "--output", out)
+    assert result.returncode == 0 and result.stdout == ""
+    import xml.etree.ElementTree as ET
+    suite = ET.parse(out).getroot().find("testsuite")
+    assert suite.get("name").endswith(":Face") and suite.get("failures") == "0"
