@@ -150,3 +150,28 @@ def test_junit_output_file(sample, tmp_path):
     import xml.etree.ElementTree as ET
     suite = ET.parse(out).getroot().find("testsuite")
     assert suite.get("name").endswith(":Face") and suite.get("failures") == "0"
+
+
+@pytest.mark.parametrize("suffix, export", [
+    (".usdc", "bpy.ops.wm.usd_export(filepath=out, selected_objects_only=True, export_shapekeys=True)"),
+    (".glb", "bpy.ops.export_scene.gltf(filepath=out, use_selection=True, export_morph=True)"),
+    (".fbx", "bpy.ops.export_scene.fbx(filepath=out, use_selection=True)"),
+])
+def test_delivery_formats_audit_like_the_blend(sample, tmp_path, suffix, export):
+    """The sample face exported by Blender and read back through its importers is still clean."""
+    out = tmp_path / f"face{suffix}"
+    bpy_script(f"""
+        import bpy
+        bpy.ops.wm.open_mainfile(filepath={str(sample)!r})
+        obj = bpy.data.objects["Face"]
+        bpy.context.view_layer.objects.active = obj
+        obj.select_set(True)
+        out = {str(out)!r}
+        {export}
+    """)
+    result = audit(out, "--profile", "facs-core", "--format", "json")
+    assert result.returncode == 0, result.stdout[-3000:]
+    document = json.loads(result.stdout)
+    rig, = document["rigs"]
+    assert rig["shapes"] == 70 and rig["convention"] == "facs-code"
+    assert [f for f in rig["findings"] if f["severity"] == "error"] == []
