@@ -183,3 +183,16 @@ def test_no_anchor_no_guess():
     assert sig.geometry.lips is None
     assert np.isnan(measure(ctx, sig, "AU18", "lip_flare"))
     assert mine(audit(noisy, basis)) == []
+
+
+def test_sample_face_is_clean_and_its_signatures_separate():
+    face_model = pytest.importorskip("sample_rigs.face_model")
+    naming = pytest.importorskip("sample_rigs.naming")
+    face = face_model.build_face()
+    shapes = naming.named_shapes(face, "facs")
+    assert mine(audit(shapes, basis=face.vertices, profile="facs-film")) == []
+    ctx, sig = signatures(shapes, face.vertices)
+    assert measure(ctx, sig, "AU22", "lip_flare") > measure(ctx, sig, "AU18", "lip_flare") + 0.3
+    assert measure(ctx, sig, "AU26", "jaw_share") > measure(ctx, sig, "AU25", "jaw_share") + 0.6
+    assert measure(ctx, sig, "AU23H", "lip_tightening_axis") > 0.25 > -0.25 > measure(ctx, sig, "AU23V",
+                                                                                          "lip_tightening_axis")
