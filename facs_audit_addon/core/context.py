@@ -96,6 +96,43 @@ class AuditContext:
         return estimate_frame(self)
 
     @cached_property
+    def mirror_map(self):
+        """MirrorMap (see mirror.py): each vertex's partner across the frame's mirror plane."""
+        from .mirror import build_mirror_map
+        frame = self.frame
+        return build_mirror_map(self.snapshot.basis, frame.normal, frame.offset,
+                                self.threshold("mirror_tolerance") * frame.scale)
+
+    @cached_property
+    def region_masks(self):
+        """RegionMasks (see regions.py) of the basis, or None when the rulebook has no regions."""
+        from .regions import RegionRules, motion_gate, region_masks
+        rules = self.rulebook.regions
+        if not isinstance(rules, RegionRules):
+            return None
+        gates = {name: motion_gate(self._peak_motion(region.moved_by), self._peak_motion(region.not_moved_by))
+                 for name, region in rules.regions.items() if region.moved_by}
+        return region_masks(rules, self.frame, self.snapshot.basis, self.snapshot.vertex_groups, gates)
+
+    @cached_property
+    def rigid_explained(self):
+        """(k,) float64: share of each shape's motion one rigid transform of the whole face explains."""
+        from .checks.region import rigid_shares
+        return rigid_shares(self)
+
+    def _peak_motion(self, codes):
+        """(n,) float32: largest motion per vertex over the mapped shapes of ``codes``, None if none."""
+        rows = [i for i, _, parsed in self.mapped_shapes() if parsed.au in codes]
+        return self.motion[rows].max(axis=0) if rows else None
+
+    @cached_property
+    def region_energy(self):
+        """(k, m) float64: each shape's motion energy (sum of squared vertex motion) in each region row."""
+        masks = self.region_masks
+        squared = self.motion.astype(np.float32) ** 2
+        return (squared @ masks.weights.T).astype(np.float64)
+
+    @cached_property
     def shape_cosines(self):
         """((k, k) float32 cosine similarity of every two shapes' deltas, (k,) float32 delta norms).
 

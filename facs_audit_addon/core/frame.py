@@ -1,24 +1,54 @@
 """The face frame: where the face is, how big, and which way is left, up and forward.
 
-First version (to be refined by the geometric checks): the mirror plane is X=0 and the axes are
-Blender's front view (the face looks along -Y, Z up, the character's left is +X). The size is the
-diagonal of the box around the vertices the shape keys move.
+The adapter hands over snapshots in world orientation, which for well-behaved rigs is Blender's
+front view (the face looks along -Y, Z up, the character's left is +X, mirror plane X=0). That
+default is *verified*, not assumed: the mirror plane is checked by matching each face vertex with
+its mirror image, and up / forward are checked against cues the rig itself gives:
+
+- up: the eye landmark (where eye-closure shapes move) lies above the mouth landmark (where lip and
+  jaw shapes move); without named landmark shapes, the face's long in-plane axis, signed by Z;
+- forward: the face front is where the motion is (the moving vertices sit in front of the rest of
+  the head they belong to);
+- left (lateral) = up x forward, so the sides come from the geometry, never from shape names (a rig
+  whose ``_L`` shapes move -X is then reported, not silently re-labelled).
+
+When the default fails (a head off-centre, tilted, or imported with a rotation baked into the mesh),
+the mirror plane and axes are estimated and ``frame.notes`` says so.
 
 API other modules rely on:
-- ``frame.scale``: float, face size in rig units; divide lengths by it.
-- ``frame.center``: (3,) float32, centre of the face box.
+- ``frame.scale``: float, face size in rig units (diagonal of the box around the moving vertices).
+- ``frame.center``: (3,) float32, centre of the face box, on the mirror plane.
 - ``frame.active``: (n,) bool, vertices that some shape moves noticeably.
 - ``frame.axes``: (3, 3) float32 rows = lateral (+ = character's left), up, forward (toward the viewer).
+- ``frame.normal`` / ``frame.offset``: the mirror plane ``normal . p = offset`` (normal = axes[0]).
+- ``frame.width``: float, lateral extent of the face (moving vertices, robust), rig units.
+- ``frame.eye`` / ``frame.mouth``: (3,) float32 local coordinates of the eye and mouth landmarks, or
+  None when no landmark shape is mapped (regions then fall back to proportions of the face box).
+- ``frame.low`` / ``frame.high``: (3,) float32 local coordinates of the face box corners.
 - ``frame.local(points)``: (m, 3) -> (m, 3) coordinates (lateral, up, forward), origin on the mirror plane
   at the face centre, not normalised.
 - ``frame.local_vectors(vectors)``: rotate (..., 3) delta vectors into (lateral, up, forward).
+- ``frame.notes``: tuple of str, what was estimated rather than taken as given.
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .mirror import nearest_within, reflect_points
+
 BLENDER_AXES = np.array([[1, 0, 0], [0, 0, 1], [0, -1, 0]], dtype=np.float32)
+
+#: A vertex moves "noticeably" above this share of the largest motion anywhere: export noise (ICT's
+#: tiny deltas over thousands of vertices) stays out, every real shape gets in.
+ACTIVE_SHARE = 0.02
+#: The verified default must match at least this share of the vertices an estimated plane matches.
+KEEP_DEFAULT = 0.98
+#: A cue more than this many degrees away from the default axis overrides it.
+CUE_ANGLE = 45.0
+#: Coarse plane search: search radius (face sizes) and how many vertices it samples.
+COARSE_RADIUS = 0.03
+COARSE_SAMPLES = 1500
 
 
 @dataclass(frozen=True)
@@ -26,7 +56,23 @@ class Frame:
     scale: float
     center: np.ndarray
     active: np.ndarray
-    axes: np.ndarray = field(default_factory=BLENDER_AXES.copy)
+    axes: np.ndarray = field(default_factory=lambda: BLENDER_AXES.copy())
+    width: float = 0.0
+    low: np.ndarray = None
+    high: np.ndarray = None
+    eye: np.ndarray = None
+    mouth: np.ndarray = None
+    #: share of the face's vertices with a mirror partner across the plane
+    matched: float = 1.0
+    notes: tuple = ()
+
+    @property
+    def normal(self):
+        return self.axes[0]
+
+    @property
+    def offset(self):
+        return float(self.center @ self.axes[0])
 
     def local(self, points):
         return (np.asarray(points, dtype=np.float32) - self.center) @ self.axes.T
@@ -35,18 +81,202 @@ class Frame:
         return np.asarray(vectors, dtype=np.float32) @ self.axes.T
 
 
-def estimate_frame(ctx):
+def estimate_frame(ctx, mirror_tolerance=None):
+    """The Frame of ``ctx.snapshot`` (see the module docstring for what is verified and estimated).
+
+    mirror_tolerance : float, optional
+        Match radius for the mirror plane, relative to the face size (default: the profile's).
+    """
     basis = ctx.snapshot.basis
-    peak = ctx.motion.max(axis=0) if ctx.motion.shape[0] else np.zeros(basis.shape[0], dtype=np.float32)
+    n = basis.shape[0]
+    peak = ctx.motion.max(axis=0) if ctx.motion.shape[0] else np.zeros(n, dtype=np.float32)
     top = float(peak.max()) if peak.size else 0.0
-    # 2% of the largest motion anywhere: export noise (ICT) stays out, every real shape gets in
-    active = peak > 0.02 * top if top > 0 else np.ones(basis.shape[0], dtype=bool)
+    active = peak > ACTIVE_SHARE * top if top > 0 else np.ones(n, dtype=bool)
     points = basis[active]
-    low, high = points.min(axis=0), points.max(axis=0)
-    scale = float(np.linalg.norm(high - low))
+    scale = _diagonal(points)
     if not np.isfinite(scale) or scale <= 0:
-        low, high = basis.min(axis=0), basis.max(axis=0)
-        scale = float(np.linalg.norm(high - low)) or 1.0
-    center = ((low + high) / 2).astype(np.float32)
-    center[0] = 0.0  # mirror plane X=0 until the frame is estimated properly
-    return Frame(scale=scale, center=center, active=active)
+        active = np.ones(n, dtype=bool)
+        points = basis
+        scale = _diagonal(points) or 1.0
+    if mirror_tolerance is None:
+        mirror_tolerance = ctx.threshold("mirror_tolerance")
+    tolerance = mirror_tolerance * scale
+    notes = []
+
+    # The mirror plane is a property of the head's topology, not of where the shapes happen to move:
+    # match every vertex near the moving ones (a body stays out). A ball about their centroid clips a
+    # symmetric head symmetrically however it is turned; an axis-aligned box would not.
+    reach = np.linalg.norm(basis - points.mean(axis=0), axis=1)
+    head = basis[reach <= 0.625 * scale]
+    normal, offset, matched = _mirror_plane(head, tolerance, scale, notes)
+    weights = peak[active].astype(np.float64) ** 2
+    eye, mouth = (_landmark(ctx, basis, codes) for codes in _landmark_codes(ctx))
+    up = _up_axis(points, normal, eye, mouth, notes)
+    forward = _forward_axis(basis, points, weights, normal, up, notes)
+    lateral = np.cross(up, forward)
+    axes = np.stack([lateral, up, forward]).astype(np.float32)
+    if np.dot(lateral, normal) < 0:
+        offset = -offset
+
+    # The face box in the new axes; its centre is moved onto the mirror plane.
+    coords = points.astype(np.float64) @ axes.T.astype(np.float64)
+    low, high = coords.min(axis=0), coords.max(axis=0)
+    middle = (low + high) / 2
+    middle[0] = offset
+    center = (middle @ axes.astype(np.float64)).astype(np.float32)
+    frame = Frame(scale=float(scale), center=center, active=active, axes=axes)
+    local = frame.local(points)
+    lateral_extent = np.percentile(np.abs(local[:, 0]), 98) * 2 if len(local) else 0.0
+    return Frame(scale=float(scale), center=center, active=active, axes=axes,
+                 width=float(lateral_extent) or float(scale), low=local.min(axis=0), high=local.max(axis=0),
+                 eye=None if eye is None else frame.local(eye[None])[0],
+                 mouth=None if mouth is None else frame.local(mouth[None])[0],
+                 matched=matched, notes=tuple(notes))
+
+
+def _diagonal(points):
+    if len(points) == 0:
+        return 0.0
+    return float(np.linalg.norm(points.max(axis=0) - points.min(axis=0)))
+
+
+def _unit(vector):
+    vector = np.asarray(vector, dtype=np.float64)
+    length = np.linalg.norm(vector)
+    return vector / length if length > 0 else vector
+
+
+# -- mirror plane ---------------------------------------------------------------------------------
+def _match_share(points, normal, offset, tolerance):
+    index, _ = nearest_within(reflect_points(points, normal, offset), points, tolerance)
+    return float((index >= 0).mean()) if len(points) else 1.0
+
+
+def _mirror_plane(points, tolerance, scale, notes):
+    """(normal, offset, matched share): X=0 when it holds, else the best estimated plane."""
+    default = np.array([1.0, 0.0, 0.0])
+    share = _match_share(points, default, 0.0, tolerance)
+    if share >= 0.9 or len(points) < 8:
+        return default, 0.0, share
+    best = (default, 0.0, share)
+    for normal in _plane_candidates(points):
+        normal, offset = _refine_plane(points, normal, scale, tolerance)
+        candidate = _match_share(points, normal, offset, tolerance)
+        if candidate > best[2]:
+            best = (normal, offset, candidate)
+    if best[2] * KEEP_DEFAULT <= share:
+        return default, 0.0, share
+    normal, offset, matched = best
+    notes.append(f"mirror plane estimated (normal {np.round(normal, 3).tolist()}, offset {offset:.4g}): "
+                 f"X=0 matched {share:.0%} of the face vertices, this plane {matched:.0%}")
+    return normal, offset, matched
+
+
+def _plane_candidates(points):
+    """Principal axes of the face vertices and the coordinate axes: a symmetric body's mirror normal
+    is one of its principal axes."""
+    centred = points - points.mean(axis=0)
+    _, vectors = np.linalg.eigh(centred.T.astype(np.float64) @ centred)
+    return list(vectors.T) + list(np.eye(3))
+
+
+def _refine_plane(points, normal, scale, tolerance):
+    """Improve a rough mirror plane: partners differ along the normal; their midpoints lie on the plane."""
+    step = max(1, len(points) // COARSE_SAMPLES)
+    sample = points[::step].astype(np.float64)
+    normal = _unit(normal)
+    offset = float(np.median(sample @ normal))
+    for radius in (COARSE_RADIUS * scale, COARSE_RADIUS * scale / 3, tolerance * 2):
+        for _ in range(2):
+            index, _ = nearest_within(reflect_points(sample, normal, offset), sample, radius)
+            ok = index >= 0
+            if ok.sum() < 8:
+                break
+            a, b = sample[ok], sample[index[ok]]
+            across = a - b
+            far = np.linalg.norm(across, axis=1) > 2 * radius  # midline points carry no direction
+            if far.sum() < 8:
+                break
+            across = across[far] * np.sign(across[far] @ normal)[:, None]
+            _, vectors = np.linalg.eigh(across.T @ across)
+            new = vectors[:, -1] * np.sign(vectors[:, -1] @ normal)
+            normal = _unit(new)
+            offset = float(np.median(((a + b) / 2) @ normal))
+    return normal, offset
+
+
+# -- up and forward -------------------------------------------------------------------------------
+def _landmark_codes(ctx):
+    regions = ctx.rulebook.regions
+    landmarks = getattr(regions, "landmarks", None) or {}
+    return landmarks.get("eyes", ()), landmarks.get("mouth", ())
+
+
+def _landmark(ctx, basis, codes):
+    """Where the mapped shapes of ``codes`` move most: (3,) float64, or None when none is mapped.
+
+    Each shape votes with the weighted centroid of its strongly moving vertices (at least half its
+    peak motion); the median over shapes keeps one odd shape from dragging the landmark.
+    """
+    if not codes:
+        return None
+    votes = []
+    for i, _, parsed in ctx.mapped_shapes():
+        peak = float(ctx.max_motion[i])
+        if parsed.au in codes and peak > 0:
+            w = ctx.motion[i].astype(np.float64)
+            w = np.where(w >= 0.5 * peak, w * w, 0.0)
+            votes.append((w @ basis) / w.sum())
+    return np.median(np.array(votes), axis=0) if votes else None
+
+
+def _in_plane(vector, normal):
+    return _unit(vector - np.dot(vector, normal) * normal)
+
+
+def _angle(a, b):
+    return float(np.degrees(np.arccos(np.clip(np.dot(_unit(a), _unit(b)), -1.0, 1.0))))
+
+
+def _up_axis(points, normal, eye, mouth, notes):
+    """Up, in the mirror plane: the default Z unless the rig's cue clearly disagrees."""
+    default = _in_plane(np.array([0.0, 0.0, 1.0]), normal)
+    if eye is not None and mouth is not None and np.linalg.norm(eye - mouth) > 0:
+        cue, source = _in_plane(eye - mouth, normal), "eyes above the mouth"
+    else:
+        # The face is taller than it is deep: its long in-plane axis is vertical (sign: toward +Z).
+        centred = points - points.mean(axis=0)
+        flat = centred - np.outer(centred @ normal, normal)
+        _, vectors = np.linalg.eigh(flat.T.astype(np.float64) @ flat)
+        cue = vectors[:, -1]
+        cue = cue if np.dot(cue, [0, 0, 1]) >= 0 else -cue
+        source = "the face's long axis"
+        # Only trust geometry alone when Z is clearly not in the plane's long direction.
+        if np.linalg.norm(default) == 0 or _angle(cue, default) < 60:
+            cue = default
+    if np.linalg.norm(default) == 0 or _angle(cue, default) > CUE_ANGLE:
+        notes.append(f"up axis estimated from {source}: {np.round(cue, 3).tolist()}")
+        return _unit(cue)
+    return default
+
+
+def _forward_axis(basis, points, weights, normal, up, notes):
+    """Forward (toward the viewer), perpendicular to up in the mirror plane, on the side where the motion is."""
+    forward = np.cross(normal, up)  # either sign; fixed below
+    default = np.array([0.0, -1.0, 0.0])
+    if np.dot(forward, default) < 0:
+        forward = -forward
+    # The head the face belongs to: every vertex within the face's lateral and vertical span.
+    coords = basis.astype(np.float64)
+    face_up = points @ up
+    face_side = points @ normal
+    near = ((coords @ up >= face_up.min()) & (coords @ up <= face_up.max())
+            & (coords @ normal >= face_side.min()) & (coords @ normal <= face_side.max()))
+    head_depth = float(np.mean(coords[near] @ forward)) if near.any() else 0.0
+    motion_depth = float((weights @ (points @ forward)) / weights.sum()) if weights.sum() > 0 else head_depth
+    spread = float(np.ptp(coords[near] @ forward)) if near.any() else 0.0
+    # Only a clear signal (the moving part sits behind the head's middle) flips the default.
+    if motion_depth < head_depth - 0.05 * spread:
+        notes.append("forward axis flipped: the moving part of the mesh faces +Y")
+        return -forward
+    return forward

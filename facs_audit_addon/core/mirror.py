@@ -1,0 +1,133 @@
+"""Left/right vertex correspondence: which vertex is each vertex's mirror image.
+
+Pure numpy (no scipy): a hash grid of cells twice the tolerance wide, searched in the 8 cells
+nearest each query, finds each mirrored vertex's nearest partner. Vertices duplicated at the same position (UV
+seams split by exporters, as in ICT FaceKit) simply find one of their twins.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Most vertices looked at per grid cell. Dense stacks of coincident vertices (collapsed helper
+#: geometry) beyond this are skipped rather than letting one cell cost O(n^2).
+MAX_PER_CELL = 64
+
+_CORNERS = np.array([(i, j, k) for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=np.int64)
+
+
+def reflection(normal):
+    """(3, 3) float32 matrix reflecting vectors across the plane with unit ``normal`` (row vectors)."""
+    normal = np.asarray(normal, dtype=np.float64)
+    normal = normal / np.linalg.norm(normal)
+    return (np.eye(3) - 2.0 * np.outer(normal, normal)).astype(np.float32)
+
+
+def reflect_points(points, normal, offset):
+    """Mirror (m, 3) points across the plane ``normal . p = offset``; returns (m, 3) float32."""
+    normal = np.asarray(normal, dtype=np.float32)
+    points = np.asarray(points, dtype=np.float32)
+    side = points @ normal - np.float32(offset)
+    return points - 2.0 * side[:, None] * normal
+
+
+def nearest_within(queries, points, radius):
+    """Nearest point of ``points`` to each query, searched within ``radius``.
+
+    Parameters
+    ----------
+    queries : (m, 3) float32
+    points : (n, 3) float32
+    radius : float
+        Search radius (same units as the points); also the grid cell size.
+
+    Returns
+    -------
+    index : (m,) int64
+        Index into ``points`` of the nearest point, -1 when none lies within ``radius``.
+    distance : (m,) float32
+        Distance to it (inf when none).
+    """
+    queries = np.asarray(queries, dtype=np.float32)
+    points = np.asarray(points, dtype=np.float32)
+    m = queries.shape[0]
+    index = np.full(m, -1, dtype=np.int64)
+    best = np.full(m, np.inf, dtype=np.float32)
+    if m == 0 or points.shape[0] == 0 or not radius > 0:
+        return index, best
+    # Cells twice the radius wide: a query's neighbours within the radius lie in its own cell or
+    # in the adjacent cell toward its nearer wall, on each axis: 8 cells to visit instead of 27.
+    cell = 2.0 * radius
+    origin = np.minimum(points.min(axis=0), queries.min(axis=0)) - cell
+    cells_p = np.floor((points - origin) / cell).astype(np.int64)
+    where_q = (queries - origin) / cell
+    cells_q = np.floor(where_q).astype(np.int64)
+    toward = np.where(where_q - cells_q < 0.5, -1, 1).astype(np.int64)
+    dims = np.maximum(cells_p.max(axis=0), cells_q.max(axis=0)) + 3
+
+    def key(cells):
+        return (cells[:, 0] * dims[1] + cells[:, 1]) * dims[2] + cells[:, 2]
+
+    keys_p = key(cells_p)
+    order = np.argsort(keys_p, kind="stable")
+    sorted_keys = keys_p[order]
+    for corner in _CORNERS:
+        keys = key(cells_q + toward * corner)
+        start = np.searchsorted(sorted_keys, keys, side="left")
+        count = np.searchsorted(sorted_keys, keys, side="right") - start
+        for rank in range(min(int(count.max()), MAX_PER_CELL)):
+            rows = np.nonzero(count > rank)[0]
+            candidates = order[start[rows] + rank]
+            diff = queries[rows] - points[candidates]
+            dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+            better = dist < best[rows]
+            index[rows[better]] = candidates[better]
+            best[rows[better]] = dist[better]
+    far = best > radius
+    index[far] = -1
+    best[far] = np.inf
+    return index, best
+
+
+@dataclass(frozen=True)
+class MirrorMap:
+    """Each vertex's mirror partner across the face's mirror plane.
+
+    partner : (n,) int64
+        Index of the vertex at this vertex's mirrored position, -1 when none within tolerance
+        (midline vertices are their own partners).
+    reflect : (3, 3) float32
+        Reflection of delta vectors (row vectors: ``mirrored = delta @ reflect``).
+    tolerance : float
+        Match radius in rig units.
+    """
+
+    partner: np.ndarray
+    reflect: np.ndarray
+    tolerance: float
+
+    @property
+    def matched(self):
+        """(n,) bool: vertices that have a partner."""
+        return self.partner >= 0
+
+    def mirror_deltas(self, delta):
+        """(n, 3) float32: ``delta`` seen in the mirror, placed on each vertex's partner (0 when unmatched).
+
+        Row ``i`` holds the reflected motion of vertex ``partner[i]``: the motion a perfectly mirrored
+        twin shape would give vertex ``i``.
+        """
+        out = np.zeros_like(delta, dtype=np.float32)
+        has = self.partner >= 0
+        out[has] = delta[self.partner[has]] @ self.reflect
+        return out
+
+
+def build_mirror_map(basis, normal, offset, tolerance):
+    """Partner of every basis vertex across the plane ``normal . p = offset`` (see :class:`MirrorMap`).
+
+    basis : (n, 3) float32; normal : (3,) unit vector; offset : float; tolerance : float (rig units).
+    """
+    mirrored = reflect_points(basis, normal, offset)
+    partner, _ = nearest_within(mirrored, basis, tolerance)
+    return MirrorMap(partner=partner, reflect=reflection(normal), tolerance=float(tolerance))
