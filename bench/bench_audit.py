@@ -21,7 +21,10 @@ process:
 (e) on the smallest size only: a naive per-vertex Python audit (``bench/naive.py``).
 
 The file load itself (``open_mainfile``) is timed separately and not part of (a) or (b). Times are
-medians over ``--repeat`` runs (the minimum is recorded too).
+medians over ``--repeat`` interleaved runs (the minimum is recorded too); "1st" is the first audit
+in the fresh process, right after the file load, which is what a one-rig CLI run pays (first touch
+of every freshly allocated page; numpy asks for transparent huge pages, and the kernel sometimes
+stalls on them the first time).
 
 Whole process: ``python -m facs_audit_addon audit RIG --format json`` against ``bench/bare_extract.py``
 (import bpy, open the .blend, pull every key into numpy), both complete processes, interleaved runs.
@@ -108,6 +111,45 @@ def _profile(obj, rulebook, path, top):
     return {"total": round(stats.total_tt, 4), "by_cumtime": by_cum, "by_tottime": by_tot}
 
 
+def breakdown(obj, rulebook, path):
+    """Seconds per step of one audit: extraction, name reading, each shared measure, each check.
+
+    Replays ``engine.audit_rig`` step by step: the shared measures (``AuditContext``'s cached
+    properties) are computed first, in the order they are defined, so each check's time is its own.
+    """
+    from functools import cached_property
+
+    from facs_audit_addon.blender.extract import snapshot_from_object
+    from facs_audit_addon.core.checks import CHECKS
+    from facs_audit_addon.core.context import AuditContext
+    from facs_audit_addon.core.engine import read_sets
+
+    steps = []
+
+    def timed(label, fn):
+        t = time.perf_counter()
+        try:
+            value = fn()
+        except Exception as error:  # a measure another check family has not finished yet
+            steps.append({"step": label, "seconds": time.perf_counter() - t, "error": repr(error)[:200]})
+            return None
+        steps.append({"step": label, "seconds": time.perf_counter() - t})
+        return value
+
+    snapshot = timed("extract: snapshot_from_object", lambda: snapshot_from_object(obj, source=path))
+    sets = timed("names: read_sets", lambda: read_sets(snapshot.names, rulebook))
+    recognised = [s for s in sets if s.profile is not None]
+    main = max(recognised, key=lambda s: len(s.parsed), default=None)
+    primary = main.profile if main else rulebook.profile("generic")
+    ctx = timed("context: AuditContext()", lambda: AuditContext(snapshot, rulebook, sets, primary))
+    for name, member in vars(AuditContext).items():
+        if isinstance(member, cached_property):
+            timed(f"measure: AuditContext.{name}", lambda name=name: getattr(ctx, name))
+    for check in CHECKS:
+        timed(f"check: {check.__name__}", lambda check=check: list(check(ctx)))
+    return steps
+
+
 def measure(path, repeat, naive_budget=None, profile_top=0):
     """Everything about one rig file, in this process (see the module docstring)."""
     import tracemalloc
@@ -126,14 +168,20 @@ def measure(path, repeat, naive_budget=None, profile_top=0):
     n, k = len(obj.data.vertices), len(obj.data.shape_keys.key_blocks) - 1
     out.update(vertices=n, keys=k, deltas_bytes=k * n * 3 * 4)
 
-    # (d) memory first, on a fresh process with only the file loaded: tracemalloc and peak-RSS growth
+    # The first audit in a fresh process with only the file loaded: what one CLI run pays (cold caches,
+    # first touch of every fresh page), and the growth of the process's peak RSS (ru_maxrss) it causes.
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    t0 = time.perf_counter()
+    first_split, report, _ = _full_audit(obj, rulebook, str(path))
+    out["audit_first_seconds"] = time.perf_counter() - t0
+    out["audit_first_split"] = first_split
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # (d) tracemalloc's peak over one audit: every numpy array and Python object it allocates
     tracemalloc.start()
     tracemalloc.reset_peak()
-    _, report, _ = _full_audit(obj, rulebook, str(path))
+    _full_audit(obj, rulebook, str(path))
     traced_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     tracemalloc.start()
     coords = _raw_extract(obj)
     raw_peak = tracemalloc.get_traced_memory()[1]
@@ -163,6 +211,9 @@ def measure(path, repeat, naive_budget=None, profile_top=0):
 
     if profile_top:
         out["profile"] = _profile(obj, rulebook, str(path), profile_top)
+        runs = [breakdown(obj, rulebook, str(path)) for _ in range(3)]
+        out["breakdown"] = [dict(step, seconds=_median(r[i]["seconds"] for r in runs))
+                            for i, step in enumerate(runs[0])]
     if naive_budget is not None:
         from naive import naive_audit
         result = naive_audit(obj, rulebook, budget=naive_budget)
@@ -228,10 +279,19 @@ def run_measure(path, args, naive=False, profile=False):
     return data
 
 
-def _timed(command, stdout=subprocess.DEVNULL):
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(command, stdout=subprocess.DEVNULL, cpu=None):
+    """Wall-clock seconds of a whole process; appends its CPU seconds (user + system) to ``cpu``."""
+    c = _children_cpu()
     t = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, stdout=stdout, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - t
+    if cpu is not None:
+        cpu.append(_children_cpu() - c)
     if result.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr[-3000:]}")
     return elapsed
@@ -241,12 +301,14 @@ def whole_process(path, repeat):
     audit = [PYTHON, "-m", "facs_audit_addon", "audit", str(path), "--format", "json"]
     bare = [PYTHON, str(BENCH / "bare_extract.py"), str(path)]
     _timed(bare)  # warm the page cache and the interpreter's files
-    audits, bares = [], []
+    audits, bares, audit_cpu, bare_cpu = [], [], [], []
     for _ in range(repeat):
-        audits.append(_timed(audit))
-        bares.append(_timed(bare))
+        audits.append(_timed(audit, cpu=audit_cpu))
+        bares.append(_timed(bare, cpu=bare_cpu))
     return {"file": str(path), "audit_seconds": _median(audits), "bare_seconds": _median(bares),
-            "audit_runs": audits, "bare_runs": bares, "ratio": _median(audits) / _median(bares)}
+            "audit_runs": audits, "bare_runs": bares, "ratio": _median(audits) / _median(bares),
+            "audit_cpu_seconds": _median(audit_cpu), "bare_cpu_seconds": _median(bare_cpu),
+            "cpu_ratio": _median(audit_cpu) / _median(bare_cpu)}
 
 
 def batch(path, count, repeat, folder):
@@ -262,17 +324,21 @@ def batch(path, count, repeat, folder):
             shutil.copyfile(path, link)
         files.append(str(link))
     command = [PYTHON, "-m", "facs_audit_addon", "audit", *files, "--format", "json"]
-    outputs, times = {}, {1: [], 2: []}
+    outputs, times, cpu, load = {}, {1: [], 2: []}, {1: [], 2: []}, []
     for _ in range(repeat):
         for jobs in (1, 2):
             out = folder / f"report_jobs{jobs}.json"
+            load.append(round(os.getloadavg()[0], 2))
             with open(out, "w") as handle:
-                times[jobs].append(_timed(command + ["--jobs", str(jobs)], stdout=handle))
+                times[jobs].append(_timed(command + ["--jobs", str(jobs)], stdout=handle, cpu=cpu[jobs]))
             outputs[jobs] = out.read_bytes()
     one, two = _median(times[1]), _median(times[2])
     return {"rig": str(path), "rigs": count, "jobs1_seconds": one, "jobs2_seconds": two,
             "jobs1_runs": times[1], "jobs2_runs": times[2], "scaling": one / two,
-            "identical_reports": outputs[1] == outputs[2]}
+            # CPU seconds of all the command's processes: when they barely differ between 1 and 2 jobs
+            # while the wall clock does not drop, the machine had no idle core to give
+            "jobs1_cpu_seconds": _median(cpu[1]), "jobs2_cpu_seconds": _median(cpu[2]),
+            "loadavg_before_runs": load, "identical_reports": outputs[1] == outputs[2]}
 
 
 def _log(message):
@@ -287,14 +353,15 @@ def print_table(figures, stream=sys.stdout):
     lines = ["", f"machine: {figures['machine'].get('cpu', '?')}, {figures['machine']['cores']} cores, "
                  f"Python {figures['machine']['python']}, bpy {figures.get('bpy', '?')}, "
                  f"numpy {figures['machine']['numpy']}, load {figures['loadavg_start']}"]
-    header = (f"{'size':>12} {'verts':>7} {'keys':>5} {'open':>7} {'(a) raw':>8} {'(b) audit':>9} {'extract':>8} "
+    header = (f"{'size':>12} {'verts':>7} {'keys':>5} {'open':>7} {'(a) raw':>8} {'(b) audit':>9} {'1st':>6} {'extract':>8} "
               f"{'checks':>7} {'report':>7} {'(c) b/a':>7} {'(d) peak':>9} {'deltas':>7} {'peak/d':>6} "
               f"{'rss+':>7}")
     lines += [header, "-" * len(header)]
     for s in figures["sizes"]:
         lines.append(
             f"{s['label']:>12} {s['vertices']:>7} {s['keys']:>5} {s['open_seconds']:>6.3f}s {s['raw_seconds']:>7.4f}s "
-            f"{s['audit_seconds']:>8.3f}s {s['extract_seconds']:>7.3f}s {s['checks_seconds']:>6.3f}s "
+            f"{s['audit_seconds']:>8.3f}s {s['audit_first_seconds']:>5.2f}s {s['extract_seconds']:>7.3f}s "
+            f"{s['checks_seconds']:>6.3f}s "
             f"{s['report_seconds']:>6.4f}s {s['ratio']:>7.1f} {_mb(s['audit_traced_peak_bytes']):>9} "
             f"{_mb(s['deltas_bytes']):>7} {s['peak_over_deltas']:>6.2f} {_mb(s['audit_rss_growth_bytes']):>7}")
         if "naive" in s:
@@ -305,18 +372,23 @@ def print_table(figures, stream=sys.stdout):
     if "process" in figures:
         p = figures["process"]
         lines.append(f"whole process on {Path(p['file']).name}: audit {p['audit_seconds']:.2f} s, bare load+extract "
-                     f"{p['bare_seconds']:.2f} s, ratio {p['ratio']:.2f}")
+                     f"{p['bare_seconds']:.2f} s, ratio {p['ratio']:.2f} (CPU seconds {p['audit_cpu_seconds']:.2f} vs "
+                     f"{p['bare_cpu_seconds']:.2f}, ratio {p['cpu_ratio']:.2f})")
     if "batch" in figures:
         b = figures["batch"]
         lines.append(f"batch of {b['rigs']} x {Path(b['rig']).name}: --jobs 1 {b['jobs1_seconds']:.2f} s, --jobs 2 "
                      f"{b['jobs2_seconds']:.2f} s, scaling {b['scaling']:.2f}x, identical reports: "
-                     f"{b['identical_reports']}")
+                     f"{b['identical_reports']} (CPU {b['jobs1_cpu_seconds']:.1f} s vs {b['jobs2_cpu_seconds']:.1f} s; "
+                     f"load before runs {b['loadavg_before_runs']})")
     for s in figures["sizes"]:
         if "profile" in s:
             lines.append(f"profile of one audit of {s['label']} (cProfile total {s['profile']['total']:.3f} s), "
                          "top by cumulative time:")
             for row in s["profile"]["by_cumtime"]:
                 lines.append(f"  {row['cumtime']:>7.3f} {row['tottime']:>7.3f} {row['calls']:>7}  {row['function']}")
+            lines.append(f"step by step (median of 3):")
+            for step in s["breakdown"]:
+                lines.append(f"  {step['seconds']:>7.3f}  {step['step']}{'  ' + step['error'] if 'error' in step else ''}")
     print("\n".join(lines), file=stream)
 
 
