@@ -49,6 +49,8 @@ CUE_ANGLE = 45.0
 #: Coarse plane search: search radius (face sizes) and how many vertices it samples.
 COARSE_RADIUS = 0.03
 COARSE_SAMPLES = 1500
+#: Vertices whose mirror images verify a plane (a sample: the full map is built once, in mirror.py).
+VERIFY_SAMPLES = 3000
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,12 @@ def _unit(vector):
 
 # -- mirror plane ---------------------------------------------------------------------------------
 def _match_share(points, normal, offset, tolerance):
-    index, _ = nearest_within(reflect_points(points, normal, offset), points, tolerance)
-    return float((index >= 0).mean()) if len(points) else 1.0
+    """Share of (a sample of) ``points`` whose mirror image lands on a point within ``tolerance``."""
+    if not len(points):
+        return 1.0
+    sample = points[::max(1, len(points) // VERIFY_SAMPLES)]
+    index, _ = nearest_within(reflect_points(sample, normal, offset), points, tolerance)
+    return float((index >= 0).mean())
 
 
 def _mirror_plane(points, tolerance, scale, notes):

@@ -55,7 +55,7 @@ def check_symmetry(ctx):
             twin = mirror_key(action, key)
             if twin == key:
                 if action.laterality != "unilateral":
-                    yield _self_symmetry(ctx, i, name, parsed)
+                    yield _self_symmetry(ctx, i, name, parsed, lateral)
             elif twin in entries and twin not in done:
                 j, other, other_parsed = entries[twin]
                 if not _empty(ctx, j, other):
@@ -67,6 +67,11 @@ def check_symmetry(ctx):
             done.add(key)
             if parsed.side in ("L", "R"):
                 yield _one_side(ctx, i, name, parsed, lateral)
+
+
+def _what(name, parsed):
+    """``AU_12_L_LipCornerPuller (AU12_L)``, or just the name when it is the label."""
+    return name if parsed.label == name else f"{name} ({parsed.label})"
 
 
 def _empty(ctx, i, name):
@@ -113,13 +118,12 @@ def _pair(ctx, first, second):
     return escalate(finding, error >= limit)
 
 
-def _self_symmetry(ctx, i, name, parsed):
+def _self_symmetry(ctx, i, name, parsed, lateral):
     delta = ctx.snapshot.deltas[i]
     error, squared, _ = _mirror_error(ctx, delta, delta)
     warning, limit = ctx.threshold("symmetry_warning", name), ctx.threshold("symmetry_error", name)
     if error < warning:
         return None
-    lateral = ctx.frame.local(ctx.snapshot.basis)[:, 0]
     energy = ctx.motion[i].astype(np.float64) ** 2
     left, right = float(energy[lateral > 0].sum()), float(energy[lateral < 0].sum())
     sides = (left + right) or 1.0  # all motion exactly on the midline
@@ -127,7 +131,7 @@ def _self_symmetry(ctx, i, name, parsed):
     region, share = region_words(ctx, squared)
     finding = ctx.finding(
         "symmetry.bilateral-asymmetric",
-        f"{name} ({parsed.label}) is bilateral but lopsided: {error:.0%} relative difference from its mirror "
+        f"{_what(name, parsed)} is bilateral but lopsided: {error:.0%} relative difference from its mirror "
         f"image, worst in the {region}; the {heavy} side carries {max(left, right) / sides:.0%} "
         f"of its motion.",
         shapes=(name,), aus=(parsed.au,), side="B",
@@ -139,16 +143,19 @@ def _self_symmetry(ctx, i, name, parsed):
 
 def _one_side(ctx, i, name, parsed, lateral):
     """A left shape moves +X (the character's left), a right shape -X; allow a band at the midline."""
-    energy = ctx.motion[i].astype(np.float64) ** 2
-    total = float(energy.sum())
+    energy = np.square(ctx.motion[i])
+    total = float(energy.sum(dtype=np.float64))
     if total <= 0:
         return None
     band = ctx.threshold("midline_falloff", name) * ctx.frame.width
     sign = 1.0 if parsed.side == "L" else -1.0
     wrong = sign * lateral < -band
     own = sign * lateral > band
-    wrong_share, own_share = float(energy[wrong].sum()) / total, float(energy[own].sum()) / total
+    wrong_share = float(energy.sum(where=wrong, dtype=np.float64)) / total
+    own_share = float(energy.sum(where=own, dtype=np.float64)) / total
     own_word, other_word = SIDE_WORDS[parsed.side], SIDE_WORDS[OTHER_SIDE[parsed.side]]
+    if wrong_share < min(ctx.threshold("crossover_warning", name), ctx.threshold("swapped_share", name)):
+        return None
     misplaced = np.where(wrong, energy, 0.0)
     region, _ = region_words(ctx, misplaced)
     measures = {"wrong_side_share": wrong_share, "own_side_share": own_share, "band": band / ctx.frame.width,
@@ -167,7 +174,7 @@ def _one_side(ctx, i, name, parsed, lateral):
     measures.update(threshold=warning, error_threshold=limit)
     finding = ctx.finding(
         "symmetry.side-crossover",
-        f"{name} ({parsed.label}) is one-sided but {wrong_share:.0%} of its motion crosses the midline into the "
+        f"{_what(name, parsed)} is one-sided but {wrong_share:.0%} of its motion crosses the midline into the "
         f"{region}, beyond the {band / ctx.frame.width:.0%}-of-face-width fall-off band.",
         shapes=(name,), aus=(parsed.au,), side=parsed.side, measures=measures,
         vertices=worst_vertices(misplaced))
