@@ -110,7 +110,7 @@ def estimate_frame(ctx, mirror_tolerance=None):
     # symmetric head symmetrically however it is turned; an axis-aligned box would not.
     reach = np.linalg.norm(basis - points.mean(axis=0), axis=1)
     head = basis[reach <= 0.625 * scale]
-    normal, offset, matched = _mirror_plane(head, tolerance, scale, notes)
+    normal, offset, matched = _mirror_plane(points, head, tolerance, scale, notes)
     weights = peak[active].astype(np.float64) ** 2
     eye, mouth = (_landmark(ctx, basis, codes) for codes in _landmark_codes(ctx))
     up = _up_axis(points, normal, eye, mouth, notes)
@@ -158,11 +158,16 @@ def _match_share(points, normal, offset, tolerance):
     return float((index >= 0).mean())
 
 
-def _mirror_plane(points, tolerance, scale, notes):
-    """(normal, offset, matched share): X=0 when it holds, else the best estimated plane."""
+def _mirror_plane(face, points, tolerance, scale, notes):
+    """(normal, offset, matched share): X=0 when it holds, else the best estimated plane.
+
+    X=0 holds when it mirrors the moving vertices (``face``) or the head around them (``points``):
+    hair, clothing or a body can be asymmetric where the face is not, and the moving set can be
+    lopsided (a one-sided shape) where the mesh is not. Estimation works on the head.
+    """
     default = np.array([1.0, 0.0, 0.0])
     share = _match_share(points, default, 0.0, tolerance)
-    if share >= 0.9 or len(points) < 8:
+    if share >= 0.9 or len(points) < 8 or _match_share(face, default, 0.0, tolerance) >= 0.9:
         return default, 0.0, share
     best = (default, 0.0, share)
     for normal in _plane_candidates(points):
