@@ -55,13 +55,15 @@ def synthetic_shapes(points):
     shapes["AU45_L"] = lid[:, None] * np.array([0, 0, -0.005], dtype=np.float32)
     corner = blob(points, (CORNER_X, MOUTH_Z), 0.014)
     shapes["AU12_L"] = corner[:, None] * np.array([0.004, 0, 0.004], dtype=np.float32)
+    shapes["AU15_L"] = corner[:, None] * np.array([0, 0, -0.003], dtype=np.float32)
     brow = blob(points, (0.03, 0.15), 0.015)
     shapes["AU2_L"] = brow[:, None] * np.array([0, 0, 0.004], dtype=np.float32)
-    for name in ("AU45_L", "AU12_L", "AU2_L"):
+    for name in ("AU45_L", "AU12_L", "AU15_L", "AU2_L"):
         shapes[name[:-1] + "R"] = mirror(points, shapes[name])
     lips = blob(points, (0.0, MOUTH_Z), 0.018)
     up = np.where(points[:, 2] >= MOUTH_Z, 1.0, -1.0).astype(np.float32)
     shapes["AU25"] = (lips * up)[:, None] * np.array([0, 0, 0.003], dtype=np.float32)
+    shapes["AU18"] = lips[:, None] * np.array([0, -0.004, 0], dtype=np.float32)
     # jaw drop: a rotation of the lower face about a hinge near the ears, fading in below the mouth
     hinge = np.array([0.0, 0.01, 0.09], dtype=np.float32)
     below = np.clip((MOUTH_Z + 0.01 - points[:, 2]) / 0.03, 0, 1) * (points[:, 1] < 0)
