@@ -49,6 +49,8 @@ CUE_ANGLE = 45.0
 #: Coarse plane search: search radius (face sizes) and how many vertices it samples.
 COARSE_RADIUS = 0.03
 COARSE_SAMPLES = 1500
+#: Shapes needed to place a landmark (their median position).
+MIN_LANDMARK_SHAPES = 2
 #: Vertices whose mirror images verify a plane (a sample: the full map is built once, in mirror.py).
 VERIFY_SAMPLES = 3000
 
@@ -227,7 +229,8 @@ def _landmark(ctx, basis, codes):
     """Where the mapped shapes of ``codes`` move most: (3,) float64, or None when none is mapped.
 
     Each shape votes with the weighted centroid of its strongly moving vertices (at least half its
-    peak motion); the median over shapes keeps one odd shape from dragging the landmark.
+    peak motion); the median over shapes keeps one odd shape from dragging the landmark. None with
+    fewer than MIN_LANDMARK_SHAPES votes.
     """
     if not codes:
         return None
@@ -238,7 +241,8 @@ def _landmark(ctx, basis, codes):
             w = ctx.motion[i].astype(np.float64)
             w = np.where(w >= 0.5 * peak, w * w, 0.0)
             votes.append((w @ basis) / w.sum())
-    return np.median(np.array(votes), axis=0) if votes else None
+    # One shape alone would define the landmark it is then judged against.
+    return np.median(np.array(votes), axis=0) if len(votes) >= MIN_LANDMARK_SHAPES else None
 
 
 def _in_plane(vector, normal):

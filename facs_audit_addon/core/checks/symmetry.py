@@ -160,7 +160,9 @@ def _one_side(ctx, i, name, parsed, lateral):
     region, _ = region_words(ctx, misplaced)
     measures = {"wrong_side_share": wrong_share, "own_side_share": own_share, "band": band / ctx.frame.width,
                 "worst_region": region}
-    if wrong_share > own_share and wrong_share >= ctx.threshold("swapped_share", name):
+    # Swapped: most motion on the other side and little left on its own (else it is a two-sided mess).
+    if (wrong_share >= ctx.threshold("swapped_share", name)
+            and own_share < ctx.threshold("crossover_error", name)):
         measures["threshold"] = ctx.threshold("swapped_share", name)
         return ctx.finding(
             "symmetry.sides-swapped",
