@@ -27,7 +27,8 @@ of every freshly allocated page; numpy asks for transparent huge pages, and the 
 stalls on them the first time).
 
 Whole process: ``python -m facs_audit_addon audit RIG --format json`` against ``bench/bare_extract.py``
-(import bpy, open the .blend, pull every key into numpy), both complete processes, interleaved runs.
+(import bpy, open the .blend, pull every key into numpy), both complete processes, interleaved runs;
+then ``bench/cli_timeline.py`` replays the CLI's steps with timestamps (median of 3 processes).
 
 Batch (``--batch``): the same rig hard-linked 20 times, audited by one command with ``--jobs 1`` and
 with ``--jobs 2``; the reports must be byte-identical.
@@ -305,7 +306,16 @@ def whole_process(path, repeat):
     for _ in range(repeat):
         audits.append(_timed(audit, cpu=audit_cpu))
         bares.append(_timed(bare, cpu=bare_cpu))
-    return {"file": str(path), "audit_seconds": _median(audits), "bare_seconds": _median(bares),
+    timelines = []
+    for _ in range(3):
+        done = subprocess.run([PYTHON, str(BENCH / "cli_timeline.py"), str(path)], cwd=ROOT, capture_output=True,
+                              text=True)
+        rows = [line for line in done.stderr.splitlines() if line.startswith("{")]
+        if done.returncode == 0 and rows:
+            timelines.append(json.loads(rows[-1]))
+    timeline = {step: _median(t[step] for t in timelines) for step in timelines[0]} if timelines else {}
+    return {"file": str(path), "timeline": timeline, "timeline_runs": timelines,
+            "audit_seconds": _median(audits), "bare_seconds": _median(bares),
             "audit_runs": audits, "bare_runs": bares, "ratio": _median(audits) / _median(bares),
             "audit_cpu_seconds": _median(audit_cpu), "bare_cpu_seconds": _median(bare_cpu),
             "cpu_ratio": _median(audit_cpu) / _median(bare_cpu)}
@@ -374,6 +384,11 @@ def print_table(figures, stream=sys.stdout):
         lines.append(f"whole process on {Path(p['file']).name}: audit {p['audit_seconds']:.2f} s, bare load+extract "
                      f"{p['bare_seconds']:.2f} s, ratio {p['ratio']:.2f} (CPU seconds {p['audit_cpu_seconds']:.2f} vs "
                      f"{p['bare_cpu_seconds']:.2f}, ratio {p['cpu_ratio']:.2f})")
+        for step, seconds in p["timeline"].items():
+            lines.append(f"  {seconds:>7.3f}  {step}")
+        if p["timeline_runs"]:
+            lines.append("  extraction in each timeline run: " + ", ".join(
+                f"{t['extract (snapshot_from_object)']:.3f}" for t in p["timeline_runs"]))
     if "batch" in figures:
         b = figures["batch"]
         lines.append(f"batch of {b['rigs']} x {Path(b['rig']).name}: --jobs 1 {b['jobs1_seconds']:.2f} s, --jobs 2 "
