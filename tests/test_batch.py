@@ -143,3 +143,29 @@ def test_bad_jobs_value_is_a_usage_error(rigs, value):
     assert result.returncode == 2
     assert result.stdout == ""
     assert "usage error" in result.stderr and "jobs" in result.stderr
+
+
+def test_blender_binary_audits_in_process(monkeypatch):
+    """Under ``blender -b --command`` (bpy.app.binary_path set) workers could not import bpy: --jobs falls back."""
+    import types
+
+    from facs_audit_addon import cli
+
+    monkeypatch.setitem(sys.modules, "bpy", types.SimpleNamespace(app=types.SimpleNamespace(binary_path="/opt/blender")))
+    assert cli._inside_blender_binary()
+    monkeypatch.setitem(sys.modules, "bpy", types.SimpleNamespace(app=types.SimpleNamespace(binary_path="")))
+    assert not cli._inside_blender_binary()
+
+
+def test_workers_get_one_math_thread_unless_set(monkeypatch):
+    import os
+
+    from facs_audit_addon import cli
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    with cli._single_threaded_math():
+        assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+        assert os.environ["OMP_NUM_THREADS"] == "3"
+    assert "OPENBLAS_NUM_THREADS" not in os.environ
+    assert os.environ["OMP_NUM_THREADS"] == "3"
