@@ -23,7 +23,14 @@ def snapshot(names, basis=None, seed=0, empty=()):
     for name in names:
         delta = np.zeros_like(basis)
         if name not in empty:
-            delta[rng.choice(len(basis), 6, replace=False)] = rng.normal(scale=0.01, size=(6, 3))
+            # left-named shapes move the character's left (+X), right-named ones the right
+            side = np.ones(len(basis), dtype=bool)
+            if name.endswith(("_L", "L")):
+                side = basis[:, 0] > 0.02
+            elif name.endswith(("_R", "R")):
+                side = basis[:, 0] < -0.02
+            picked = rng.choice(np.flatnonzero(side), 6, replace=False)
+            delta[picked] = rng.normal(scale=0.01, size=(6, 3))
         shapes[name] = delta
     return RigSnapshot.from_shapes("Face", basis, shapes)
 
