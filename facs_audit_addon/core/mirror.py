@@ -19,7 +19,9 @@ _CORNERS = np.array([(i, j, k) for i in (0, 1) for j in (0, 1) for k in (0, 1)],
 def reflection(normal):
     """(3, 3) float32 matrix reflecting vectors across the plane with unit ``normal`` (row vectors)."""
     normal = np.asarray(normal, dtype=np.float64)
-    normal = normal / np.linalg.norm(normal)
+    length = np.linalg.norm(normal)
+    # a degenerate rig (a flat grid, one moving vertex) gives no plane: fall back to X=0
+    normal = normal / length if np.isfinite(length) and length > 0 else np.array([1.0, 0.0, 0.0])
     return (np.eye(3) - 2.0 * np.outer(normal, normal)).astype(np.float32)
 
 
