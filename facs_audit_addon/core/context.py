@@ -45,6 +45,10 @@ class AuditContext:
         self.invalid = {name for name, bad in zip(snapshot.names, self._nonfinite) if bad}
 
     # -- lookups ------------------------------------------------------------------------------
+    def set_of(self, name):
+        """The ShapeSet a shape belongs to (None for a name not in the rig)."""
+        return self._set_of.get(name)
+
     def parsed(self, name):
         """The ParsedName of a single-action shape, or None (unknown or combination)."""
         return self._set_of[name].parsed.get(name)

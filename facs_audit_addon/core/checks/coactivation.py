@@ -22,7 +22,7 @@ def _finding(ctx, pair, rule, message, *, shapes, **kwargs):
 
 
 def _parsed(ctx, name):
-    return ctx.parsed(name) if name in ctx._set_of and name not in ctx.invalid else None
+    return ctx.parsed(name) if ctx.set_of(name) is not None and name not in ctx.invalid else None
 
 
 def check_baked_pairs(ctx):

@@ -164,7 +164,7 @@ def _pairs_of(ctx, first, second):
         if p.au != first:
             continue
         for j, b, q in shapes:
-            if q.au == second and ctx._set_of[a] is ctx._set_of[b] and (p.side == q.side or "B" in (p.side, q.side)):
+            if q.au == second and ctx.set_of(a) is ctx.set_of(b) and (p.side == q.side or "B" in (p.side, q.side)):
                 yield (i, a, p), (j, b, q)
 
 
@@ -172,7 +172,7 @@ def _partner(ctx, name, parsed, code):
     """Index of the ``code`` shape to compare ``name`` with: same set, same side if there is one."""
     best = None
     for i, other, q in ctx.mapped_shapes():
-        if q.au != code or q.variant or ctx._set_of[other] is not ctx._set_of[name]:
+        if q.au != code or q.variant or ctx.set_of(other) is not ctx.set_of(name):
             continue
         if q.side == parsed.side:
             return i
