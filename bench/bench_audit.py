@@ -285,14 +285,29 @@ def _children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
-def _timed(command, stdout=subprocess.DEVNULL, cpu=None):
-    """Wall-clock seconds of a whole process; appends its CPU seconds (user + system) to ``cpu``."""
+def _machine_busy():
+    """CPU seconds the whole machine has spent busy (all cores, from /proc/stat); None off Linux."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed(command, stdout=subprocess.DEVNULL, cpu=None, others=None):
+    """Wall-clock seconds of a whole process; appends its CPU seconds (user + system) to ``cpu`` and
+    the cores other processes on the machine kept busy meanwhile (average) to ``others``."""
     c = _children_cpu()
+    busy = _machine_busy()
     t = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, stdout=stdout, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - t
+    ours = _children_cpu() - c
     if cpu is not None:
-        cpu.append(_children_cpu() - c)
+        cpu.append(ours)
+    if others is not None and busy is not None:
+        others.append(round(max(0.0, (_machine_busy() - busy - ours) / elapsed), 2))
     if result.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr[-3000:]}")
     return elapsed
@@ -302,10 +317,10 @@ def whole_process(path, repeat):
     audit = [PYTHON, "-m", "facs_audit_addon", "audit", str(path), "--format", "json"]
     bare = [PYTHON, str(BENCH / "bare_extract.py"), str(path)]
     _timed(bare)  # warm the page cache and the interpreter's files
-    audits, bares, audit_cpu, bare_cpu = [], [], [], []
+    audits, bares, audit_cpu, bare_cpu, others = [], [], [], [], []
     for _ in range(repeat):
-        audits.append(_timed(audit, cpu=audit_cpu))
-        bares.append(_timed(bare, cpu=bare_cpu))
+        audits.append(_timed(audit, cpu=audit_cpu, others=others))
+        bares.append(_timed(bare, cpu=bare_cpu, others=others))
     timelines = []
     for _ in range(3):
         done = subprocess.run([PYTHON, str(BENCH / "cli_timeline.py"), str(path)], cwd=ROOT, capture_output=True,
@@ -318,7 +333,7 @@ def whole_process(path, repeat):
             "audit_seconds": _median(audits), "bare_seconds": _median(bares),
             "audit_runs": audits, "bare_runs": bares, "ratio": _median(audits) / _median(bares),
             "audit_cpu_seconds": _median(audit_cpu), "bare_cpu_seconds": _median(bare_cpu),
-            "cpu_ratio": _median(audit_cpu) / _median(bare_cpu)}
+            "cpu_ratio": _median(audit_cpu) / _median(bare_cpu), "other_processes_cores": others}
 
 
 def batch(path, count, repeat, folder):
@@ -334,21 +349,21 @@ def batch(path, count, repeat, folder):
             shutil.copyfile(path, link)
         files.append(str(link))
     command = [PYTHON, "-m", "facs_audit_addon", "audit", *files, "--format", "json"]
-    outputs, times, cpu, load = {}, {1: [], 2: []}, {1: [], 2: []}, []
+    outputs, times, cpu, others = {}, {1: [], 2: []}, {1: [], 2: []}, {1: [], 2: []}
     for _ in range(repeat):
         for jobs in (1, 2):
             out = folder / f"report_jobs{jobs}.json"
-            load.append(round(os.getloadavg()[0], 2))
             with open(out, "w") as handle:
-                times[jobs].append(_timed(command + ["--jobs", str(jobs)], stdout=handle, cpu=cpu[jobs]))
+                times[jobs].append(_timed(command + ["--jobs", str(jobs)], stdout=handle, cpu=cpu[jobs],
+                                          others=others[jobs]))
             outputs[jobs] = out.read_bytes()
     one, two = _median(times[1]), _median(times[2])
     return {"rig": str(path), "rigs": count, "jobs1_seconds": one, "jobs2_seconds": two,
             "jobs1_runs": times[1], "jobs2_runs": times[2], "scaling": one / two,
-            # CPU seconds of all the command's processes: when they barely differ between 1 and 2 jobs
-            # while the wall clock does not drop, the machine had no idle core to give
+            # CPU seconds of all the command's processes, and the cores the rest of the machine kept busy
+            # during each run: with another process holding a core, two jobs have no second core to use
             "jobs1_cpu_seconds": _median(cpu[1]), "jobs2_cpu_seconds": _median(cpu[2]),
-            "loadavg_before_runs": load, "identical_reports": outputs[1] == outputs[2]}
+            "other_processes_cores": others, "identical_reports": outputs[1] == outputs[2]}
 
 
 def _log(message):
@@ -394,7 +409,7 @@ def print_table(figures, stream=sys.stdout):
         lines.append(f"batch of {b['rigs']} x {Path(b['rig']).name}: --jobs 1 {b['jobs1_seconds']:.2f} s, --jobs 2 "
                      f"{b['jobs2_seconds']:.2f} s, scaling {b['scaling']:.2f}x, identical reports: "
                      f"{b['identical_reports']} (CPU {b['jobs1_cpu_seconds']:.1f} s vs {b['jobs2_cpu_seconds']:.1f} s; "
-                     f"load before runs {b['loadavg_before_runs']})")
+                     f"cores busy with other processes during the runs: {b['other_processes_cores']})")
     for s in figures["sizes"]:
         if "profile" in s:
             lines.append(f"profile of one audit of {s['label']} (cProfile total {s['profile']['total']:.3f} s), "
