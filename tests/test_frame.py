@@ -157,3 +157,17 @@ def test_flat_and_tiny_meshes_do_not_crash():
     audit_rig(RigSnapshot.from_shapes("Flat", flat, {"AU12_L": delta, "AU26": -delta}), RULEBOOK)
     one = np.zeros((1, 3), dtype=np.float32)
     audit_rig(RigSnapshot.from_shapes("Dot", one, {"AU12_L": np.ones((1, 3))}), RULEBOOK)
+
+
+def test_estimated_frame_is_reported_once():
+    """A head that faces +Y is re-framed, and the report says so in one info finding."""
+    import numpy as np
+    from facs_audit_addon.core import RigSnapshot, audit_rig, load_rulebook
+    from sample_rigs.defects import variant_snapshot
+
+    clean = variant_snapshot("clean")
+    turn = np.diag([-1.0, -1.0, 1.0]).astype(np.float32)  # 180 degrees about Z: the face looks along +Y
+    turned = RigSnapshot(name="Face", basis=clean.basis @ turn.T, deltas=clean.deltas @ turn.T, names=clean.names)
+    report = audit_rig(turned, load_rulebook(), profile="facs-film")
+    assert [f.rule for f in report.findings] == ["rig.frame-estimated"]
+    assert "forward axis" in report.findings[0].message

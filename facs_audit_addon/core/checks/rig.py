@@ -13,6 +13,10 @@ def check_rig(ctx):
     if muted:
         yield ctx.finding("rig.muted-shape", f"{len(muted)} shape key(s) are muted: {listing(muted)}.",
                           shapes=muted, measures={"count": len(muted)})
+    notes = ctx.frame.notes
+    if notes:
+        yield ctx.finding("rig.frame-estimated", "Face frame estimated: " + "; ".join(notes) + ".",
+                          measures={"notes": len(notes)})
     relative = [(n, r) for n, r in zip(snapshot.names, snapshot.relative_keys) if r != snapshot.basis_name]
     if relative:
         text = ", ".join(f"{n} (relative to {r})" for n, r in relative[:8])
