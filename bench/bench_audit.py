@@ -112,12 +112,15 @@ def _profile(obj, rulebook, path, top):
     return {"total": round(stats.total_tt, 4), "by_cumtime": by_cum, "by_tottime": by_tot}
 
 
-def breakdown(obj, rulebook, path):
+def breakdown(obj, rulebook, path, memory=False):
     """Seconds per step of one audit: extraction, name reading, each shared measure, each check.
 
     Replays ``engine.audit_rig`` step by step: the shared measures (``AuditContext``'s cached
     properties) are computed first, in the order they are defined, so each check's time is its own.
+    memory=True: under tracemalloc, each step also gets the memory it needs on top of what is held
+    before it (``transient_bytes``) and what it keeps (``kept_bytes``); its times are then not used.
     """
+    import tracemalloc
     from functools import cached_property
 
     from facs_audit_addon.blender.extract import snapshot_from_object
@@ -127,7 +130,13 @@ def breakdown(obj, rulebook, path):
 
     steps = []
 
+    if memory:
+        tracemalloc.start()
+
     def timed(label, fn):
+        held = tracemalloc.get_traced_memory()[0] if memory else 0
+        if memory:
+            tracemalloc.reset_peak()
         t = time.perf_counter()
         try:
             value = fn()
@@ -135,6 +144,9 @@ def breakdown(obj, rulebook, path):
             steps.append({"step": label, "seconds": time.perf_counter() - t, "error": repr(error)[:200]})
             return None
         steps.append({"step": label, "seconds": time.perf_counter() - t})
+        if memory:
+            now, peak = tracemalloc.get_traced_memory()
+            steps[-1].update(transient_bytes=peak - held, kept_bytes=now - held)
         return value
 
     snapshot = timed("extract: snapshot_from_object", lambda: snapshot_from_object(obj, source=path))
@@ -148,6 +160,8 @@ def breakdown(obj, rulebook, path):
             timed(f"measure: AuditContext.{name}", lambda name=name: getattr(ctx, name))
     for check in CHECKS:
         timed(f"check: {check.__name__}", lambda check=check: list(check(ctx)))
+    if memory:
+        tracemalloc.stop()
     return steps
 
 
@@ -215,6 +229,8 @@ def measure(path, repeat, naive_budget=None, profile_top=0):
         runs = [breakdown(obj, rulebook, str(path)) for _ in range(3)]
         out["breakdown"] = [dict(step, seconds=_median(r[i]["seconds"] for r in runs))
                             for i, step in enumerate(runs[0])]
+        for step, traced in zip(out["breakdown"], breakdown(obj, rulebook, str(path), memory=True)):
+            step.update({key: traced[key] for key in ("transient_bytes", "kept_bytes") if key in traced})
     if naive_budget is not None:
         from naive import naive_audit
         result = naive_audit(obj, rulebook, budget=naive_budget)
@@ -416,9 +432,13 @@ def print_table(figures, stream=sys.stdout):
                          "top by cumulative time:")
             for row in s["profile"]["by_cumtime"]:
                 lines.append(f"  {row['cumtime']:>7.3f} {row['tottime']:>7.3f} {row['calls']:>7}  {row['function']}")
-            lines.append(f"step by step (median of 3):")
+            lines.append("step by step (median of 3): seconds, then memory on top of what the step found held "
+                         "(transient peak / kept), in MB")
             for step in s["breakdown"]:
-                lines.append(f"  {step['seconds']:>7.3f}  {step['step']}{'  ' + step['error'] if 'error' in step else ''}")
+                memory = (f"{step['transient_bytes'] / 1e6:>7.1f} {step['kept_bytes'] / 1e6:>7.1f}"
+                          if "transient_bytes" in step else f"{'':>15}")
+                lines.append(f"  {step['seconds']:>7.3f} {memory}  {step['step']}"
+                             f"{'  ' + step['error'] if 'error' in step else ''}")
     print("\n".join(lines), file=stream)
 
 
