@@ -39,26 +39,35 @@ def snapshot_from_object(obj, *, source=""):
     reference = key.reference_key
     n = len(mesh.vertices)
 
-    coords = np.empty((len(blocks), n, 3), dtype=np.float32)
-    for i, block in enumerate(blocks):
-        _read_co(block, coords[i])
     index = {block.name: i for i, block in enumerate(blocks)}
     ref_i = index[reference.name]
     shapes = [i for i in range(len(blocks)) if i != ref_i]
     # A key relative to itself gets a zero delta: that is how Blender evaluates it (it has no effect).
     rel_i = [index.get(getattr(blocks[i].relative_key, "name", ""), ref_i) for i in shapes]
-    # Key by key: no (k, n, 3) temporaries beyond the result itself.
+
+    # Each key is read straight into its row of the result and turned into a delta in place: one
+    # (k, n, 3) buffer in all, instead of raw coordinates plus deltas (twice the memory, and a slow
+    # first touch of a second huge allocation).
+    local_basis = np.empty((n, 3), dtype=np.float32)
+    _read_co(reference, local_basis)
     deltas = np.empty((len(shapes), n, 3), dtype=np.float32)
+    row_of = {i: j for j, i in enumerate(shapes)}
+    for j, i in enumerate(shapes):
+        _read_co(blocks[i], deltas[j])
+    # Raw positions of the (few) keys other keys are relative to, before their rows become deltas.
+    relatives = {r: deltas[row_of[r]].copy() for r in set(rel_i) if r != ref_i}
     for j, (i, r) in enumerate(zip(shapes, rel_i)):
-        np.subtract(coords[i], coords[r], out=deltas[j])
+        deltas[j] -= local_basis if r == ref_i else relatives[r]
 
     # Row vectors: world = local @ M^T + t.
     matrix = np.array(obj.matrix_world, dtype=np.float64)
     linear = matrix[:3, :3].T.astype(np.float32)
-    basis = coords[ref_i] @ linear + matrix[:3, 3].astype(np.float32)
+    basis = local_basis @ linear + matrix[:3, 3].astype(np.float32)
     if not np.allclose(linear, np.eye(3)):
-        # One (k*n, 3) x (3, 3) product: a single BLAS call rather than k broadcast ones.
-        deltas = (deltas.reshape(-1, 3) @ linear).reshape(deltas.shape)
+        # Blocks of keys: a few BLAS calls, and no second (k, n, 3) array.
+        for start in range(0, len(shapes), 32):
+            block = deltas[start:start + 32]
+            block[...] = (block.reshape(-1, 3) @ linear).reshape(block.shape)
 
     names = tuple(blocks[i].name for i in shapes)
     masks = tuple(blocks[i].vertex_group for i in shapes)

@@ -74,18 +74,27 @@ class AuditContext:
     # -- shared measures ----------------------------------------------------------------------
     @cached_property
     def _nonfinite(self):
-        return [not np.isfinite(d).all() for d in self.snapshot.deltas]
+        return self._motion_and_nonfinite[1]
 
     @cached_property
     def motion(self):
         """(k, n) float32: how far each shape moves each vertex (0 for shapes with NaN)."""
-        out = np.empty(self.snapshot.deltas.shape[:2], dtype=np.float32)
-        for i, delta in enumerate(self.snapshot.deltas):
-            if self._nonfinite[i]:
+        return self._motion_and_nonfinite[0]
+
+    @cached_property
+    def _motion_and_nonfinite(self):
+        # One pass over the deltas: a NaN or inf coordinate shows up in its vertex's squared length.
+        deltas = self.snapshot.deltas
+        out = np.empty(deltas.shape[:2], dtype=np.float32)
+        bad = []
+        for i, delta in enumerate(deltas):
+            np.einsum("ij,ij->i", delta, delta, out=out[i])
+            bad.append(not np.isfinite(out[i]).all())
+            if bad[-1]:
                 out[i] = 0.0
             else:
-                np.sqrt(np.einsum("ij,ij->i", delta, delta), out=out[i])
-        return out
+                np.sqrt(out[i], out=out[i])
+        return out, bad
 
     @cached_property
     def max_motion(self):
@@ -132,9 +141,12 @@ class AuditContext:
     @cached_property
     def region_energy(self):
         """(k, m) float64: each shape's motion energy (sum of squared vertex motion) in each region row."""
-        masks = self.region_masks
-        squared = self.motion.astype(np.float32) ** 2
-        return (squared @ masks.weights.T).astype(np.float64)
+        weights = self.region_masks.weights.T
+        energy = np.empty((self.motion.shape[0], weights.shape[1]), dtype=np.float64)
+        for start in range(0, len(energy), 64):  # blocks of shapes: no second (k, n) array
+            block = self.motion[start:start + 64]
+            energy[start:start + 64] = np.square(block) @ weights
+        return energy
 
     @cached_property
     def shape_cosines(self):

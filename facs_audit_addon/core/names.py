@@ -53,6 +53,21 @@ class NameReader:
         seps = re.escape(naming.separators if naming else "_.- ")
         self._split = re.compile(f"[{seps}]+")
         self._sep_chars = naming.separators if naming else "_.- "
+        # parse results by (convention, name): combination names re-read the same pieces many times
+        self._memo = {}
+        # per convention: "stem+variant" and "variant+stem" spellings -> (target, variant)
+        self._variant_spellings = {name: self._spellings(c) for name, c in conventions.items()}
+
+    def _spellings(self, convention):
+        out = {}
+        for stem, target in convention.names.items():
+            if isinstance(target.au, dict) or target.variant:
+                continue
+            for variant, aliases in self.catalog[target.au].variants.items():
+                for alias in aliases:
+                    out.setdefault(stem + alias, (target, variant))
+                    out.setdefault(alias + stem, (target, variant))
+        return out
 
     # -- set prefixes -------------------------------------------------------------------------
     def strip_export_prefix(self, name):
@@ -83,11 +98,11 @@ class NameReader:
         return None
 
     def parse_with(self, convention, name):
-        for candidate in self.candidates(name):
-            parsed = self._parse_text(convention, name, candidate)
-            if parsed is not None:
-                return parsed
-        return None
+        key = (convention.name, name)
+        if key not in self._memo:
+            self._memo[key] = next((parsed for candidate in self.candidates(name)
+                                    if (parsed := self._parse_text(convention, name, candidate)) is not None), None)
+        return self._memo[key]
 
     def parse_combination(self, name, order):
         """Read a name that joins two or three parent names (``AU24_AU25``, ``mouthPress_jawOpen``)."""
@@ -181,19 +196,7 @@ class NameReader:
 
     def _split_variant(self, convention, norm):
         """``lipfunnelerupper`` / ``upperlipfunneler`` -> (lipFunneler target, 'upper')."""
-        for stem, target in convention.names.items():
-            if isinstance(target.au, dict) or target.variant:
-                continue
-            if norm.startswith(stem):
-                rest = norm[len(stem):]
-            elif norm.endswith(stem):
-                rest = norm[: len(norm) - len(stem)]
-            else:
-                continue
-            variant = self._variant_of(target.au, rest)
-            if variant:
-                return target, variant
-        return None, ""
+        return self._variant_spellings.get(convention.name, {}).get(norm, (None, ""))
 
     def _variant_of(self, au, text):
         for variant, aliases in self.catalog[au].variants.items():
