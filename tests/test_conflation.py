@@ -116,3 +116,31 @@ def test_rule_file_errors_name_the_key(tmp_path, text, key, words):
     with pytest.raises(RuleFileError) as error:
         load_rulebook(_broken_rules(tmp_path, text))
     assert "coactivation.toml" in str(error.value) and key in str(error.value) and words in str(error.value)
+
+
+def _clean_with(changes):
+    """The clean sample face with some shapes replaced (pure numpy)."""
+    from facs_audit_addon.core import RigSnapshot
+    from sample_rigs.defects import variant_snapshot
+    clean = variant_snapshot("clean")
+    shapes = {name: clean.deltas[i] for i, name in enumerate(clean.names)}
+    for target, source in changes.items():
+        shapes[target] = shapes[source] * 0.8
+    return RigSnapshot.from_shapes("Face", clean.basis, shapes)
+
+
+def _looks_like(snapshot):
+    from facs_audit_addon.core import audit_rig, load_rulebook
+    report = audit_rig(snapshot, load_rulebook(), profile="facs-film")
+    return sorted((f.shapes, f.aus) for f in report.findings if f.rule == "conflation.looks-like-other")
+
+
+def test_au13_as_flat_as_au12_looks_like_au12():
+    assert _looks_like(_clean_with({})) == []
+    found = _looks_like(_clean_with({"AU13_L": "AU12_L", "AU13_R": "AU12_R"}))
+    assert found == [(("AU13_L",), ("AU13", "AU12")), (("AU13_R",), ("AU13", "AU12"))]
+
+
+def test_au9_that_leaves_the_nose_bridge_looks_like_au10():
+    found = _looks_like(_clean_with({"AU9_L": "AU10_L"}))
+    assert found == [(("AU9_L",), ("AU9", "AU10"))]
