@@ -88,6 +88,20 @@ def snapshot_from_object(obj, *, source=""):
     )
 
 
+def read_shape_delta(obj, name):
+    """One shape key's delta in world orientation, (n, 3) float32: what a re-audit reads after an edit."""
+    blocks = obj.data.shape_keys.key_blocks
+    block = blocks[name]
+    n = len(obj.data.vertices)
+    delta = np.empty((n, 3), dtype=np.float32)
+    relative = np.empty((n, 3), dtype=np.float32)
+    _read_co(block, delta)
+    _read_co(block.relative_key if block.relative_key is not None else obj.data.shape_keys.reference_key, relative)
+    delta -= relative
+    linear = np.array(obj.matrix_world, dtype=np.float64)[:3, :3].T.astype(np.float32)
+    return delta if np.allclose(linear, np.eye(3)) else delta @ linear
+
+
 def _read_co(block, out):
     """Fill ``out`` ((n, 3) float32) with a key block's positions, by the fastest path available."""
     flat = out.reshape(-1)

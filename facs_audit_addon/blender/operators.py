@@ -27,7 +27,8 @@ class FACS_AUDIT_OT_run_audit(MeshWithShapeKeys, bpy.types.Operator):
     bl_description = "Audit the active mesh's shape keys against the FACS rules of the chosen profile"
 
     def execute(self, context):
-        from ..core import AuditError, audit_rig, load_rulebook
+        from ..core import AuditError, load_rulebook
+        from ..core.session import AuditSession
         from .extract import snapshot_from_object
 
         obj = context.active_object
@@ -35,20 +36,62 @@ class FACS_AUDIT_OT_run_audit(MeshWithShapeKeys, bpy.types.Operator):
             obj.update_from_editmode()  # shape keys edited in Edit Mode are not in the mesh data yet
         profile = context.scene.facs_audit.profile
         try:
-            snapshot = snapshot_from_object(obj, source=bpy.data.filepath)
-            report = audit_rig(snapshot, load_rulebook(), profile=None if profile == AUTO else profile,
-                               file=bpy.data.filepath)
+            session = AuditSession(load_rulebook(), profile=None if profile == AUTO else profile,
+                                   file=bpy.data.filepath)
+            report = session.audit(snapshot_from_object(obj, source=bpy.data.filepath))
         except AuditError as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
-        counts = store_report(context.window_manager.facs_audit, obj, report)
-        if not report.findings:
-            self.report({'INFO'}, f"{obj.name}: no issues detected (profile {report.profile})")
-        else:
-            level = 'WARNING' if counts["error"] else 'INFO'
-            self.report({level}, f"{obj.name}: {len(report.findings)} finding(s), {counts['error']} error(s), "
+        _sessions.clear()
+        _sessions[obj.name] = (session, _key_names(obj))
+        return finish(self, context, obj, report)
+
+
+#: The last full audit per object name, for the fast re-audit. Module-level on purpose: it holds
+#: numpy arrays, which Blender properties cannot store; it is cleared on every full audit and on
+#: unregister, and checked against the object's vertex count and key names before use.
+_sessions = {}
+
+
+def _key_names(obj):
+    return len(obj.data.vertices), tuple(block.name for block in obj.data.shape_keys.key_blocks)
+
+
+def finish(operator, context, obj, report):
+    """Store the report for the panel and say one line about it."""
+    counts = store_report(context.window_manager.facs_audit, obj, report)
+    if not report.findings:
+        operator.report({'INFO'}, f"{obj.name}: no issues detected (profile {report.profile})")
+    else:
+        level = 'WARNING' if counts["error"] else 'INFO'
+        operator.report({level}, f"{obj.name}: {len(report.findings)} finding(s), {counts['error']} error(s), "
                         f"{counts['warning']} warning(s), {counts['info']} info (profile {report.profile})")
-        return {'FINISHED'}
+    return {'FINISHED'}
+
+
+class FACS_AUDIT_OT_update_audit(MeshWithShapeKeys, bpy.types.Operator):
+    bl_idname = "facs_audit.update_audit"
+    bl_label = "Re-audit Active Key"
+    bl_description = ("Re-read only the active shape key and update the last audit (milliseconds); "
+                      "falls back to a full audit when the mesh or its key list changed")
+
+    def execute(self, context):
+        from ..core import AuditError
+        from .extract import read_shape_delta
+
+        obj = context.active_object
+        if obj.mode == 'EDIT':
+            obj.update_from_editmode()
+        entry = _sessions.get(obj.name)
+        if entry is None or entry[1] != _key_names(obj) or obj.active_shape_key_index == 0:
+            return bpy.ops.facs_audit.run_audit()
+        name = obj.active_shape_key.name
+        try:
+            report = entry[0].update({name: read_shape_delta(obj, name)})
+        except AuditError as error:
+            self.report({'ERROR'}, str(error))
+            return {'CANCELLED'}
+        return finish(self, context, obj, report)
 
 
 def store_report(results, obj, report):
@@ -128,5 +171,14 @@ def select_vertices(obj, indices):
         bpy.ops.object.mode_set(mode=start_mode)
 
 
-classes = (FACS_AUDIT_OT_run_audit, FACS_AUDIT_OT_select_finding)
-register, unregister = bpy.utils.register_classes_factory(classes)
+classes = (FACS_AUDIT_OT_run_audit, FACS_AUDIT_OT_update_audit, FACS_AUDIT_OT_select_finding)
+_register, _unregister = bpy.utils.register_classes_factory(classes)
+
+
+def register():
+    _register()
+
+
+def unregister():
+    _sessions.clear()
+    _unregister()

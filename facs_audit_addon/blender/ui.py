@@ -26,7 +26,9 @@ class FACS_AUDIT_PT_panel(bpy.types.Panel):
     def draw(self, context):
         layout = self.layout
         layout.prop(context.scene.facs_audit, "profile")
-        layout.operator("facs_audit.run_audit", icon='VIEWZOOM')
+        row = layout.row(align=True)
+        row.operator("facs_audit.run_audit", icon='VIEWZOOM')
+        row.operator("facs_audit.update_audit", text="", icon='FILE_REFRESH')
         results = context.window_manager.facs_audit
         if not results.object_name:
             return

@@ -41,6 +41,8 @@ class AuditContext:
         self.sets = sets
         self.primary_profile = primary_profile
         self._set_of = {name: shape_set for shape_set in sets for name in shape_set.names}
+        #: shapes an incremental re-audit recomputes (None: a full audit, every shape)
+        self.focus = None
         #: shapes whose deltas hold NaN/inf: geometric checks skip them
         self.invalid = {name for name, bad in zip(snapshot.names, self._nonfinite) if bad}
 
@@ -63,6 +65,52 @@ class AuditContext:
 
     def action(self, code):
         return self.rulebook.catalog[code]
+
+    def touches(self, *names):
+        """Whether work on ``names`` is needed: always in a full audit, only for focus shapes otherwise."""
+        return self.focus is None or any(name in self.focus for name in names)
+
+    def focused_shapes(self):
+        """mapped_shapes() limited to the focus of an incremental re-audit."""
+        return ((i, name, parsed) for i, name, parsed in self.mapped_shapes() if self.touches(name))
+
+    def refreshed(self, rows, focus):
+        """A context for the same rig after the deltas of shapes ``rows`` changed in place.
+
+        What depends on the whole face (frame, mirror map, regions, lip and eye zones) is held from this
+        context; per-shape measures are recomputed for ``rows`` only. ``focus`` names the shapes whose
+        findings the re-audit recomputes.
+        """
+        new = AuditContext.__new__(AuditContext)
+        new.__dict__.update({key: value for key, value in self.__dict__.items() if key in _HELD})
+        new.focus = frozenset(focus)
+        motion, bad = self._motion_and_nonfinite
+        deltas = self.snapshot.deltas
+        for i in rows:
+            np.einsum("ij,ij->i", deltas[i], deltas[i], out=motion[i])
+            bad[i] = not np.isfinite(motion[i]).all()
+            if bad[i]:
+                motion[i] = 0.0
+            else:
+                np.sqrt(motion[i], out=motion[i])
+        new._motion_and_nonfinite = (motion, bad)
+        new.invalid = {name for name, nonfinite in zip(self.snapshot.names, bad) if nonfinite}
+        if "max_motion" in self.__dict__:
+            new.max_motion = self.max_motion
+            new.max_motion[rows] = motion[rows].max(axis=1) if motion.shape[1] else 0.0
+        if "region_energy" in self.__dict__:
+            new.region_energy = self.region_energy
+            new.region_energy[rows] = np.square(motion[rows]) @ self.region_masks.weights.T
+        if "rigid_explained" in self.__dict__:
+            from .checks.region import rigid_shares
+            new.rigid_explained = self.rigid_explained
+            new.rigid_explained[rows] = rigid_shares(new, rows)[rows]
+        if "shape_cosines" in self.__dict__:
+            new.shape_cosines = _cosines_with_rows(self.shape_cosines, deltas, bad, rows)
+        if "signatures" in self.__dict__:
+            from .signatures import Signatures
+            new.signatures = Signatures(new, geometry=self.signatures.geometry)
+        return new
 
     def mapped_shapes(self):
         """(index, name, ParsedName) of every single-action shape whose deltas are finite."""
@@ -183,6 +231,30 @@ class AuditContext:
                        aus=tuple(aus), shapes=tuple(shapes), side=side,
                        measures={k: _plain(v) for k, v in (measures or {}).items()},
                        vertices=tuple(int(v) for v in vertices))
+
+
+#: cached measures of the whole face that an incremental re-audit keeps as they are
+_HELD = ("snapshot", "rulebook", "sets", "primary_profile", "_set_of", "frame", "mirror_map", "region_masks")
+
+
+def _cosines_with_rows(cosines, deltas, bad, rows):
+    """Update the cosine matrix and norms for changed shapes ``rows``: one (k, 3n) x (3n, r) product."""
+    matrix, norms = cosines
+    k = deltas.shape[0]
+    flat = deltas.reshape(k, -1)
+    for i in rows:
+        if bad[i]:
+            matrix[i, :] = matrix[:, i] = 0.0
+            norms[i] = 0.0
+            continue
+        dots = flat @ flat[i]
+        dots[np.asarray(bad, dtype=bool)] = 0.0
+        norms[i] = np.sqrt(max(float(dots[i]), 0.0))
+        safe = np.where(norms > 0, norms, 1)
+        row = dots / safe / (norms[i] if norms[i] > 0 else 1)
+        matrix[i, :] = row
+        matrix[:, i] = row
+    return matrix, norms
 
 
 def _plain(value):

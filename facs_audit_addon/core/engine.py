@@ -18,6 +18,12 @@ def audit_rig(snapshot, rulebook, *, profile=None, convention=None, file=""):
     convention : str, optional
         Read every set with this convention instead of detecting it.
     """
+    ctx = audit_context(snapshot, rulebook, profile=profile, convention=convention)
+    return report_from(ctx, [f for check in CHECKS for f in check(ctx) if f is not None], file)
+
+
+def audit_context(snapshot, rulebook, *, profile=None, convention=None):
+    """Validate the snapshot, read its names and return the AuditContext the checks run on."""
     if not snapshot.names:
         raise RigInputError(f"{snapshot.name}: the mesh has no shape keys besides its basis")
     if snapshot.basis.shape[0] == 0:
@@ -31,14 +37,19 @@ def audit_rig(snapshot, rulebook, *, profile=None, convention=None, file=""):
     recognised = [s for s in sets if s.profile is not None]
     main = max(recognised, key=lambda s: len(s.parsed), default=None)
     primary = main.profile if main else (chosen or rulebook.profile("generic"))
-    ctx = AuditContext(snapshot, rulebook, sets, primary)
-    findings = [f for check in CHECKS for f in check(ctx) if f is not None]
-    findings.sort(key=lambda f: f.sort_key())
+    return AuditContext(snapshot, rulebook, sets, primary)
+
+
+def report_from(ctx, findings, file=""):
+    """The RigReport of a context and its findings (sorted: reports are byte-stable)."""
+    findings = sorted(findings, key=lambda f: f.sort_key())
+    recognised = [s for s in ctx.sets if s.profile is not None]
+    main = max(recognised, key=lambda s: len(s.parsed), default=None)
     infos = tuple(ShapeSetInfo(s.prefix, s.convention, s.profile.name if s.profile else "", len(s.names),
-                               len(s.parsed) + len(s.combinations)) for s in sets)
-    return RigReport(file=file, object=snapshot.name, profile=primary.name,
+                               len(s.parsed) + len(s.combinations)) for s in ctx.sets)
+    return RigReport(file=file, object=ctx.snapshot.name, profile=ctx.primary_profile.name,
                      convention=main.convention if main else "", sets=infos, findings=tuple(findings),
-                     vertices=int(snapshot.basis.shape[0]), shapes=len(snapshot.names))
+                     vertices=int(ctx.snapshot.basis.shape[0]), shapes=len(ctx.snapshot.names))
 
 
 def read_sets(names, rulebook, chosen_profile=None, forced_convention=None):

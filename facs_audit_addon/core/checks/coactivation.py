@@ -34,7 +34,7 @@ def check_baked_pairs(ctx):
     for pair in rules.pairs_for("geometry"):
         for baked in pair.baked:
             other = pair.second if baked.au == pair.first else pair.first
-            for i, name, parsed in ctx.mapped_shapes():
+            for i, name, parsed in ctx.focused_shapes():
                 if not baked.au.matches(parsed):
                     continue
                 value = signatures.measure(i, baked.bound.measure)

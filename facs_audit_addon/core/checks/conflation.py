@@ -57,7 +57,7 @@ def check_conflations(ctx):
         return
     signatures = ctx.signatures
     hits = {}
-    for i, name, parsed in ctx.mapped_shapes():
+    for i, name, parsed in ctx.focused_shapes():
         for rule in rules.conflations:
             if not rule.au.matches(parsed) or (parsed.variant and not rule.au.variant):
                 continue  # a half action (AU22 upper lip only) is not held to the whole action's signature

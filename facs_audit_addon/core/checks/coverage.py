@@ -82,7 +82,7 @@ def _lone_sides(ctx, shape_set, present, reported):
 def check_empty_shapes(ctx):
     scale = ctx.frame.scale
     for i, name in enumerate(ctx.snapshot.names):
-        if name in ctx.invalid:
+        if name in ctx.invalid or not ctx.touches(name):
             continue
         largest = float(ctx.max_motion[i])
         limit = ctx.threshold("empty_shape", name) * scale

@@ -61,7 +61,7 @@ def check_regions(ctx):
         return
     adjacent = masks.adjacent
     rigid = ctx.rigid_explained
-    for i, name, parsed in ctx.mapped_shapes():
+    for i, name, parsed in ctx.focused_shapes():
         total = float(ctx.region_energy[i].sum())
         if total <= 0 or float(ctx.max_motion[i]) < ctx.threshold("empty_shape", name) * ctx.frame.scale:
             continue
@@ -124,7 +124,7 @@ def rigid_domain(ctx):
     return np.all((local >= frame.low - margin) & (local <= frame.high + margin), axis=1)
 
 
-def rigid_shares(ctx):
+def rigid_shares(ctx, rows=None):
     """(k,) float64: rigid-fit explained share per shape (0 where the fit is not tried).
 
     The fit covers the whole head around the face, so a jaw drop (a rigid move of the jaw only)
@@ -140,8 +140,11 @@ def rigid_shares(ctx):
     centred = points - points.mean(axis=0)
     # every 7th head vertex is plenty to tell "moves nearly everything" from "moves a part"
     sample = np.flatnonzero(domain)[::7]
-    moving = (ctx.motion[:, sample] > 0.1 * ctx.max_motion[:, None]).mean(axis=1)
-    for i, name in enumerate(ctx.snapshot.names):
+    rows = range(len(ctx.snapshot.names)) if rows is None else rows
+    moving = np.zeros(len(out))
+    moving[rows] = (ctx.motion[rows][:, sample] > 0.1 * ctx.max_motion[rows][:, None]).mean(axis=1)
+    for i in rows:
+        name = ctx.snapshot.names[i]
         if name in ctx.invalid or moving[i] < 0.8 or not ctx.max_motion[i] > 0:
             continue
         out[i] = rigid_fit(centred, ctx.snapshot.deltas[i][domain].astype(np.float64))[0]
@@ -153,6 +156,8 @@ def check_rigid(ctx):
     frame = ctx.frame
     domain = centred = None
     for i, name in enumerate(ctx.snapshot.names):
+        if not ctx.touches(name):
+            continue
         explained = float(ctx.rigid_explained[i])
         limit = ctx.threshold("rigid_share", name)
         if explained < limit or float(ctx.max_motion[i]) < ctx.threshold("empty_shape", name) * frame.scale:

@@ -49,10 +49,10 @@ def check_symmetry(ctx):
                 entries[parsed.key] = (ctx.snapshot.index(name), name, parsed)
         done = set()
         for key, (i, name, parsed) in entries.items():
-            if _empty(ctx, i, name):
-                continue
             action = ctx.action(parsed.au)
             twin = mirror_key(action, key)
+            if not ctx.touches(name, entries.get(twin, (0, name))[1]) or _empty(ctx, i, name):
+                continue
             if twin == key:
                 if action.laterality != "unilateral":
                     yield _self_symmetry(ctx, i, name, parsed, lateral)

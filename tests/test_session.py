@@ -1,0 +1,54 @@
+"""Incremental re-audit: after shape keys change, the session gives the findings a full audit gives."""
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from facs_audit_addon.core import RigInputError, audit_rig, load_rulebook
+from facs_audit_addon.core.session import AuditSession
+from sample_rigs.defects import variant_snapshot
+
+RULEBOOK = load_rulebook()
+MANIFEST = tomllib.loads((Path(__file__).resolve().parents[1] / "sample_rigs" / "defects.toml").read_text())
+CLEAN = variant_snapshot("clean")
+
+
+def _same_names_variants():
+    """Defect variants that change geometry only (same names and topology as the clean rig)."""
+    out = []
+    for entry in MANIFEST["variant"]:
+        variant = variant_snapshot(entry["id"])
+        if variant.names == CLEAN.names and variant.deltas.shape == CLEAN.deltas.shape:
+            out.append(pytest.param(entry["id"], entry.get("profile", "facs-film"), id=entry["id"]))
+    return out
+
+
+def _keyed(report):
+    return sorted((f.rule, f.severity, f.shapes) for f in report.findings)
+
+
+@pytest.mark.parametrize("variant_id, profile", _same_names_variants())
+def test_update_matches_a_full_audit(variant_id, profile):
+    variant = variant_snapshot(variant_id)
+    changed = {name: variant.deltas[i] for i, name in enumerate(variant.names)
+               if not np.array_equal(variant.deltas[i], CLEAN.deltas[i], equal_nan=True)}
+    session = AuditSession(RULEBOOK, profile=profile)
+    session.audit(variant_snapshot("clean"))
+    updated = session.update(changed)
+    assert _keyed(updated) == _keyed(audit_rig(variant, RULEBOOK, profile=profile))
+    # and back: restoring the clean shapes gives the clean report again
+    restored = session.update({name: CLEAN.deltas[CLEAN.index(name)] for name in changed})
+    assert _keyed(restored) == _keyed(audit_rig(CLEAN, RULEBOOK, profile=profile))
+
+
+def test_update_needs_a_known_shape_of_the_same_topology():
+    session = AuditSession(RULEBOOK, profile="facs-film")
+    with pytest.raises(RigInputError, match="run a full audit first"):
+        session.update({})
+    session.audit(variant_snapshot("clean"))
+    with pytest.raises(RigInputError, match="no shape key named 'nope'"):
+        session.update({"nope": np.zeros((1, 3), np.float32)})
+    with pytest.raises(RigInputError, match="no longer matches the mesh topology"):
+        session.update({"AU12_L": np.zeros((3, 3), np.float32)})
