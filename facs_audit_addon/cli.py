@@ -13,6 +13,7 @@ from pathlib import Path
 from . import __version__
 from .core import AuditError, audit_rig, load_rulebook
 from .core.report import FAIL_ON, exit_code, to_json, to_junit, to_text
+from .stdio import flush_all, stdout_redirected
 
 SUPPORTED = (".blend", ".fbx", ".glb", ".gltf", ".usd", ".usda", ".usdc", ".usdz")
 
@@ -120,20 +121,6 @@ def expand_files(paths):
     return files
 
 
-@contextlib.contextmanager
-def stdout_to_stderr():
-    """Point file descriptor 1 at stderr: Blender logs to fd 1 from C, past sys.stdout."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def _audit(args):
     rulebook = _rulebook(args)
     profile = _profile_name(args, rulebook)
@@ -209,7 +196,7 @@ def _audit_file(path, object_name, rulebook, profile, convention):
 
 def _audit_here(files, args, rulebook, profile):
     """Yield ``(index, outcome)`` for each file, audited one after the other in this process."""
-    with stdout_to_stderr():
+    with stdout_redirected():
         for index, path in enumerate(files):
             yield index, _audit_file(path, args.object, rulebook, profile, args.convention)
 
@@ -272,7 +259,7 @@ _WORKER = None
 
 def _worker_start(options):
     global _WORKER
-    sys.stdout.flush()
+    flush_all()
     os.dup2(2, 1)  # this process never writes a report: Blender's C-level log goes to stderr
     rulebook = _rulebook(options)
     profile = _profile_name(options, rulebook)

@@ -5,15 +5,12 @@ command line or a script, not from an interactive session with unsaved work. The
 read, never saved.
 """
 
-import contextlib
-import ctypes
-import os
-import sys
 from pathlib import Path
 
 import bpy
 
 from ..core import RigInputError
+from ..stdio import stdout_redirected
 from .extract import snapshot_from_object
 
 BLEND = (".blend",)
@@ -38,7 +35,8 @@ def load_snapshots(path, object_name=None, *, verbose=False):
         raise RigInputError(f"{path}: no such file")
     if suffix not in SUPPORTED:
         raise RigInputError(f"{path}: unsupported file type '{suffix}' (expected one of {', '.join(SUPPORTED)})")
-    with _quiet_stdout(verbose):
+    # Blender's own log lines never reach stdout, which carries only the report
+    with stdout_redirected(to_stderr=verbose):
         _open(path, suffix)
         objects = sorted(bpy.data.objects, key=lambda o: o.name)
         if object_name is not None:
@@ -102,32 +100,3 @@ def _first_line(error):
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     text = lines[0] if lines else type(error).__name__
     return text.removeprefix("Error:").strip()
-
-
-@contextlib.contextmanager
-def _quiet_stdout(verbose):
-    """Point file descriptor 1 at stderr (verbose) or /dev/null while Blender works.
-
-    Blender logs from C straight to fd 1 ("Read blend: ..."), and importers print freely; Python's
-    sys.stdout redirection catches neither, so the descriptor itself is swapped and restored.
-    """
-    _flush_all()
-    saved = os.dup(1)
-    sink = os.dup(2) if verbose else os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(sink, 1)
-        yield
-    finally:
-        _flush_all()
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(sink)
-
-
-def _flush_all():
-    """Flush Python's and C's stdout buffers so nothing written meanwhile lands on the wrong descriptor."""
-    sys.stdout.flush()
-    try:
-        ctypes.CDLL(None).fflush(None)
-    except (OSError, AttributeError):  # no C library handle (unusual platforms): Python's flush must do
-        pass
