@@ -87,12 +87,7 @@ class AuditContext:
         motion, bad = self._motion_and_nonfinite
         deltas = self.snapshot.deltas
         for i in rows:
-            np.einsum("ij,ij->i", deltas[i], deltas[i], out=motion[i])
-            bad[i] = not np.isfinite(motion[i]).all()
-            if bad[i]:
-                motion[i] = 0.0
-            else:
-                np.sqrt(motion[i], out=motion[i])
+            bad[i] = _motion_row(deltas[i], motion[i])
         new._motion_and_nonfinite = (motion, bad)
         new.invalid = {name for name, nonfinite in zip(self.snapshot.names, bad) if nonfinite}
         if "max_motion" in self.__dict__:
@@ -134,14 +129,7 @@ class AuditContext:
         # One pass over the deltas: a NaN or inf coordinate shows up in its vertex's squared length.
         deltas = self.snapshot.deltas
         out = np.empty(deltas.shape[:2], dtype=np.float32)
-        bad = []
-        for i, delta in enumerate(deltas):
-            np.einsum("ij,ij->i", delta, delta, out=out[i])
-            bad.append(not np.isfinite(out[i]).all())
-            if bad[-1]:
-                out[i] = 0.0
-            else:
-                np.sqrt(out[i], out=out[i])
+        bad = [_motion_row(delta, out[i]) for i, delta in enumerate(deltas)]
         return out, bad
 
     @cached_property
@@ -231,6 +219,23 @@ class AuditContext:
                        aus=tuple(aus), shapes=tuple(shapes), side=side,
                        measures={k: _plain(v) for k, v in (measures or {}).items()},
                        vertices=tuple(int(v) for v in vertices))
+
+
+_ONES = np.ones(3, dtype=np.float32)
+
+
+def _motion_row(delta, out):
+    """Fill ``out`` (n,) with each vertex's motion length; return True when ``delta`` holds NaN/inf (out = 0).
+
+    A NaN or inf coordinate shows up in its vertex's squared length. Squares summed by a (n, 3) x (3,)
+    product: twice as fast as einsum over a length-3 axis.
+    """
+    np.matmul(np.square(delta), _ONES, out=out)
+    if not np.isfinite(out).all():
+        out[:] = 0.0
+        return True
+    np.sqrt(out, out=out)
+    return False
 
 
 #: cached measures of the whole face that an incremental re-audit keeps as they are

@@ -140,9 +140,10 @@ def rigid_shares(ctx, rows=None):
     centred = points - points.mean(axis=0)
     # every 7th head vertex is plenty to tell "moves nearly everything" from "moves a part"
     sample = np.flatnonzero(domain)[::7]
-    rows = range(len(ctx.snapshot.names)) if rows is None else rows
+    rows = np.arange(len(out)) if rows is None else np.asarray(rows, dtype=np.int64)
     moving = np.zeros(len(out))
-    moving[rows] = (ctx.motion[rows][:, sample] > 0.1 * ctx.max_motion[rows][:, None]).mean(axis=1)
+    # sample the columns first: indexing the rows first would copy the whole (k, n) motion array
+    moving[rows] = (ctx.motion[:, sample][rows] > 0.1 * ctx.max_motion[rows][:, None]).mean(axis=1)
     for i in rows:
         name = ctx.snapshot.names[i]
         if name in ctx.invalid or moving[i] < 0.8 or not ctx.max_motion[i] > 0:

@@ -78,30 +78,34 @@ def _empty(ctx, i, name):
     return float(ctx.max_motion[i]) < ctx.threshold("empty_shape", name) * ctx.frame.scale
 
 
-def _mirror_error(ctx, a, b):
-    """Relative RMS difference between ``a`` and ``b`` seen in the mirror, on matched vertices.
+def _mirror_error(ctx, i, j):
+    """Relative RMS difference between shape ``i`` and shape ``j`` seen in the mirror, on matched vertices.
 
-    a, b : (n, 3) float32 deltas. Returns (error, per-vertex squared difference (n,) float32, strength
-    ratio |b| / |a|). The error is |a - mirror(b)| / max(|a|, |mirror(b)|): 0 for a perfect mirror,
-    |1 - s| / max(1, s) for a mirrored copy scaled by s.
+    Returns (error, per-vertex squared difference (n,) float32, strength ratio |j| / |i|). The error is
+    |a - mirror(b)| / max(|a|, |mirror(b)|): 0 for a perfect mirror, |1 - s| / max(1, s) for a mirrored
+    copy scaled by s. Only vertices where either shape moves are computed: the others add nothing, and
+    most shapes move a small part of the face.
     """
-    mirror = ctx.mirror_map
-    mirrored = mirror.mirror_deltas(b)
-    a = np.where(mirror.matched[:, None], a, 0.0).astype(np.float32)
+    partner = ctx.mirror_map.partner
+    deltas, motion = ctx.snapshot.deltas, ctx.motion
+    has = partner >= 0
+    support = np.flatnonzero(has & ((motion[i] > 0) | (motion[j][np.maximum(partner, 0)] > 0)))
+    a = deltas[i][support]
+    mirrored = deltas[j][partner[support]] @ ctx.mirror_map.reflect
     diff = a - mirrored
-    squared = np.einsum("ij,ij->i", diff, diff)
+    squared = np.zeros(len(partner), dtype=np.float32)
+    squared[support] = np.einsum("ij,ij->i", diff, diff)
     norm_a = float(np.sqrt(np.einsum("ij,ij->", a, a)))
     norm_b = float(np.sqrt(np.einsum("ij,ij->", mirrored, mirrored)))
     scale = max(norm_a, norm_b)
     if scale <= 0:
         return 0.0, squared, 1.0
-    return float(np.sqrt(squared.sum())) / scale, squared, norm_b / norm_a if norm_a > 0 else np.inf
+    return float(np.sqrt(squared.sum(dtype=np.float64))) / scale, squared, norm_b / norm_a if norm_a > 0 else np.inf
 
 
 def _pair(ctx, first, second):
     (i, name, parsed), (j, other, other_parsed) = first, second
-    deltas = ctx.snapshot.deltas
-    error, squared, ratio = _mirror_error(ctx, deltas[i], deltas[j])
+    error, squared, ratio = _mirror_error(ctx, i, j)
     warning, limit = ctx.threshold("symmetry_warning", name), ctx.threshold("symmetry_error", name)
     if error < warning:
         return None
@@ -119,8 +123,7 @@ def _pair(ctx, first, second):
 
 
 def _self_symmetry(ctx, i, name, parsed, lateral):
-    delta = ctx.snapshot.deltas[i]
-    error, squared, _ = _mirror_error(ctx, delta, delta)
+    error, squared, _ = _mirror_error(ctx, i, i)
     warning, limit = ctx.threshold("symmetry_warning", name), ctx.threshold("symmetry_error", name)
     if error < warning:
         return None
