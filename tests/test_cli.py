@@ -178,3 +178,19 @@ def test_delivery_formats_audit_like_the_blend(sample, tmp_path, suffix, export)
     rig, = document["rigs"]
     assert rig["shapes"] == 70 and rig["convention"] == "facs-code"
     assert [f for f in rig["findings"] if f["severity"] == "error"] == []
+
+
+@pytest.mark.parametrize("edit, message", [
+    ('keys["Basis"].data[0].co = (float("nan"), 0.0, 0.0)', "the basis holds NaN or infinite coordinates"),
+    ('bpy.data.objects.remove(obj)', "has no mesh"),
+    ('obj.shape_key_clear()', "has no mesh with shape keys"),
+])
+def test_unusable_rigs_are_one_line_exit_2(sample, tmp_path, edit, message):
+    rig = edited(sample, tmp_path, edit)
+    before = rig.read_bytes()
+    result = audit(rig, "--format", "json")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].endswith(message)
+    assert "Traceback" not in result.stderr
+    assert json.loads(result.stdout)["errors"][0]["message"].endswith(message)
+    assert rig.read_bytes() == before
