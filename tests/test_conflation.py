@@ -144,3 +144,8 @@ def test_au13_as_flat_as_au12_looks_like_au12():
 def test_au9_that_leaves_the_nose_bridge_looks_like_au10():
     found = _looks_like(_clean_with({"AU9_L": "AU10_L"}))
     assert found == [(("AU9_L",), ("AU9", "AU10"))]
+
+
+def test_au15_that_drops_the_lower_lip_looks_like_au16():
+    found = _looks_like(_clean_with({"AU15_L": "AU16_L"}))
+    assert found == [(("AU15_L",), ("AU15", "AU16"))]
