@@ -194,3 +194,16 @@ def test_unusable_rigs_are_one_line_exit_2(sample, tmp_path, edit, message):
     assert "Traceback" not in result.stderr
     assert json.loads(result.stdout)["errors"][0]["message"].endswith(message)
     assert rig.read_bytes() == before
+
+
+def test_object_option(sample):
+    assert audit(sample, "--object", "Face", "--profile", "facs-core").returncode == 0
+    missing = audit(sample, "--object", "Head")
+    assert missing.returncode == 2 and missing.stderr.strip().endswith("no object named 'Head'")
+
+
+def test_profiles_command_lists_profiles_and_conventions():
+    result = run("-m", "facs_audit_addon", "profiles")
+    assert result.returncode == 0
+    names = {line.split()[0] for line in result.stdout.splitlines() if line.startswith("  ")}
+    assert {"facs-core", "facs-film", "arkit-52", "generic", "arkit", "facs-code", "facs-name"} <= names
