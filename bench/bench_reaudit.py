@@ -18,7 +18,7 @@ import bpy  # noqa: E402
 
 from facs_audit_addon.blender.extract import read_shape_delta, snapshot_from_object  # noqa: E402
 from facs_audit_addon.core import load_rulebook  # noqa: E402
-from facs_audit_addon.core.session import AuditSession  # noqa: E402
+from facs_audit_addon.core import AuditSession  # noqa: E402
 
 
 def main(argv):

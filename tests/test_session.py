@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from facs_audit_addon.core import RigInputError, audit_rig, load_rulebook
-from facs_audit_addon.core.session import AuditSession
+from facs_audit_addon.core import AuditSession
 from sample_rigs.defects import variant_snapshot
 
 RULEBOOK = load_rulebook()

@@ -28,7 +28,7 @@ class FACS_AUDIT_OT_run_audit(MeshWithShapeKeys, bpy.types.Operator):
 
     def execute(self, context):
         from ..core import AuditError, load_rulebook
-        from ..core.session import AuditSession
+        from ..core import AuditSession
         from .extract import snapshot_from_object
 
         obj = context.active_object
