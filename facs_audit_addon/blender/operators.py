@@ -27,8 +27,7 @@ class FACS_AUDIT_OT_run_audit(MeshWithShapeKeys, bpy.types.Operator):
     bl_description = "Audit the active mesh's shape keys against the FACS rules of the chosen profile"
 
     def execute(self, context):
-        from ..core import AuditError, load_rulebook
-        from ..core import AuditSession
+        from ..core import AuditError, AuditSession, load_rulebook
         from .extract import snapshot_from_object
 
         obj = context.active_object
