@@ -93,11 +93,15 @@ def test_blink_that_opens_the_eye():
 def _broken_rules(tmp_path, text):
     root = tmp_path / "rules"
     shutil.copytree(load_rulebook().root, root)
-    (root / "coactivation.toml").write_text(text)
+    (root / "coactivation.toml").write_text(ANCHORS + text)
     return root
 
 
+ANCHORS = '[anchors]\ncorners = ["AU12"]\njaw = ["AU26"]\nlids = ["AU45"]\n'
+
+
 @pytest.mark.parametrize("text, key, words", [
+    ('[anchors.extra]\n', "anchors.extra", "unknown key"),
     ('[[pair]]\naus = ["AU24", "AU99"]\nseverity = "error"\nreason = "x"\n', "pair[0].aus[1]", "unknown action"),
     ('[[pair]]\naus = ["AU24", "AU25"]\nseverity = "fatal"\nreason = "x"\n', "pair[0].severity", "must be one of"),
     ('[[pair]]\naus = ["AU24", "AU25"]\nseverity = "error"\nreason = "x"\ncolour = 1\n', "pair[0].colour",

@@ -37,9 +37,6 @@ class ParsedName:
         return text + ("" if self.side == "B" else f"_{self.side}")
 
 
-AMBIGUOUS_CODES = ("AU41", "AU42", "AU44")
-
-
 class NameReader:
     """Parses names under the rulebook's conventions."""
 
@@ -216,7 +213,7 @@ class NameReader:
             return None
         rest = match.groupdict().get("rest") or ""
         if not rest:
-            return au, "", "", "", au in AMBIGUOUS_CODES
+            return au, "", "", "", self.catalog[au].ambiguous
         variant = self._variant_of(au, rest)
         if variant:
             return au, variant, "", "", False

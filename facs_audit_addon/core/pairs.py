@@ -11,6 +11,7 @@ from .signatures import MEASURES
 
 CHECKS = ("names", "drivers", "animation", "geometry")
 SIDES = ("same", "any")
+ANCHORS = ("corners", "jaw", "lids")
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ class CoactivationRules:
     variants: tuple
     #: (code, code, rule id, reason): actions whose shapes must not be near-identical
     distinct: tuple = ()
+    #: "corners" / "jaw" / "lids" -> action codes whose shapes locate those parts for the signatures
+    anchors: dict = None
 
     def pairs_for(self, check):
         return [pair for pair in self.pairs if check in pair.checks]
@@ -125,7 +128,10 @@ class CoactivationRules:
 def parse_coactivation(doc, catalog, findings):
     """Validate ``doc`` (a parsed coactivation.toml) and return CoactivationRules."""
     data = doc.data
-    doc.only(data, {"pair", "corrective", "interchangeable", "conflation", "variants", "distinct"}, "")
+    doc.only(data, {"anchors", "pair", "corrective", "interchangeable", "conflation", "variants", "distinct"}, "")
+    anchors_table = doc.get(data, "anchors", dict, "", required=True)
+    doc.only(anchors_table, set(ANCHORS), "anchors")
+    anchors = {name: _anchor_codes(doc, anchors_table, name, catalog) for name in ANCHORS}
     pairs = tuple(_pair(doc, entry, f"pair[{i}]", catalog) for i, entry in enumerate(_tables(doc, data, "pair")))
     correctives = tuple(frozenset(_codes(doc, entry, f"corrective[{i}]", catalog, {"aus"}))
                         for i, entry in enumerate(_tables(doc, data, "corrective")))
@@ -143,7 +149,7 @@ def parse_coactivation(doc, catalog, findings):
                     "coactivation.animation-overlap", "conflation.duplicate-shapes", "conflation.variants-indistinct"):
         if rule_id not in findings:
             doc.fail("", f"rule '{rule_id}' is used by these checks but missing from findings.toml")
-    return CoactivationRules(pairs, correctives, interchangeable, conflations, variants, distinct)
+    return CoactivationRules(pairs, correctives, interchangeable, conflations, variants, distinct, anchors)
 
 
 def _tables(doc, data, key):
@@ -165,6 +171,16 @@ def _action(doc, text, key, catalog):
     if variant and variant not in catalog[code].variants:
         doc.fail(key, f"'{code}' has no variant '{variant}'")
     return ActionRef(code, variant)
+
+
+def _anchor_codes(doc, table, name, catalog):
+    codes = doc.strings(table, name, "anchors", required=True)
+    if not codes:
+        doc.fail(f"anchors.{name}", "expected one or more actions")
+    for j, code in enumerate(codes):
+        if code not in catalog:
+            doc.fail(f"anchors.{name}[{j}]", f"unknown action '{code}' (not in catalog.toml)")
+    return codes
 
 
 def _codes(doc, entry, where, catalog, allowed):

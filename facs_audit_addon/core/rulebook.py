@@ -43,6 +43,8 @@ class Action:
     #: variant -> its mirrored variant
     mirror_variants: dict
     note: str
+    #: the code means different actions in the 1978 and 2002 manuals
+    ambiguous: bool = False
 
 
 @dataclass(frozen=True)
@@ -236,7 +238,8 @@ def load_rulebook(rules_dir=None, extra_files=()):
 
 
 def _load_catalog(doc):
-    allowed = {"name", "kind", "muscles", "regions", "laterality", "variants", "mirror", "mirror_variants", "note"}
+    allowed = {"name", "kind", "muscles", "regions", "laterality", "variants", "mirror", "mirror_variants", "note",
+               "ambiguous"}
     catalog = {}
     for code, entry in doc.data.items():
         if not isinstance(entry, dict):
@@ -264,7 +267,8 @@ def _load_catalog(doc):
             code=code, name=doc.get(entry, "name", str, code, required=True), kind=kind,
             muscles=doc.strings(entry, "muscles", code), regions=doc.strings(entry, "regions", code, required=True),
             laterality=laterality, variants=variants, mirror=doc.get(entry, "mirror", str, code, default=""),
-            mirror_variants=mirror_variants, note=doc.get(entry, "note", str, code, default=""))
+            mirror_variants=mirror_variants, note=doc.get(entry, "note", str, code, default=""),
+            ambiguous=doc.get(entry, "ambiguous", bool, code, default=False))
     for code, action in catalog.items():
         if action.mirror and action.mirror not in catalog:
             doc.fail(f"{code}.mirror", f"unknown action '{action.mirror}'")

@@ -35,11 +35,6 @@ MEASURES = {
     "peak_rise": "the most-moved vertices move {:.2f} of their motion up",
 }
 
-# Actions that anchor the geometry (where they move most). Not rules: where to look, not what to flag.
-CORNER_ACTIONS = ("AU12", "AU20", "AU18", "AU14", "AU15", "AU13")
-JAW_ACTIONS = ("AU26", "AU27")
-LID_ACTIONS = ("AU45", "AU43", "AU46", "AU5")
-
 #: fewest anchor peaks (shapes x sides) to trust an anchor, and how far (in anchor half-spacings) the
 #: typical peak may lie from their median
 MIN_ANCHORS = 3
@@ -79,10 +74,12 @@ def face_geometry(ctx):
         if ctx.max_motion[i] > 0:
             by_au.setdefault(parsed.au, []).append((i, parsed))
     geometry = {"local": local}
-    corners = _side_peaks(ctx, local, by_au, CORNER_ACTIONS)
+    # the actions that anchor the geometry (where they move most) are data: coactivation.toml [anchors]
+    anchors = ctx.rulebook.coactivation.anchors
+    corners = _side_peaks(ctx, local, by_au, anchors["corners"])
     if corners:
         geometry.update(_mouth_zones(ctx, local, corners, by_au))
-    eyes = _side_peaks(ctx, local, by_au, LID_ACTIONS)
+    eyes = _side_peaks(ctx, local, by_au, anchors["lids"])
     if eyes:
         spacing = abs(eyes["L"][0] - eyes["R"][0]) / 2
         geometry.update(eyes={side: point[:2] for side, point in eyes.items()}, eye_spacing=float(spacing))
@@ -123,7 +120,7 @@ def _mouth_zones(ctx, local, corners, by_au):
     f = (local[:, 2] - line[2]) / width
     lips = (np.abs(u) < 1.15) & (np.abs(v) < 0.6) & (f > -0.3)
     upper, lower = lips & (v > 0.05), lips & (v < -0.05)
-    jaw = next((by_au[au][0][0] for au in JAW_ACTIONS if au in by_au), None)
+    jaw = next((by_au[au][0][0] for au in ctx.rulebook.coactivation.anchors["jaw"] if au in by_au), None)
     if jaw is not None and lips.any():
         # the lower lip rides on the jaw, the upper lip does not: truer than the height at a curved seam
         moved = ctx.motion[jaw]
