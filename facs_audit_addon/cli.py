@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import __version__
 from .core import AuditError, audit_rig, load_rulebook
-from .core.report import FAIL_ON, exit_code, to_json, to_junit, to_text
+from .core.report import FAIL_ON, NO_BASELINE, Baseline, exit_code, to_json, to_junit, to_text
 from .stdio import flush_all, stdout_redirected
 
 SUPPORTED = (".blend", ".fbx", ".glb", ".gltf", ".usd", ".usda", ".usdc", ".usdz")
@@ -43,6 +43,8 @@ def build_parser(prog="python -m facs_audit_addon"):
     audit.add_argument("--output", help="write the report to this file instead of stdout")
     audit.add_argument("--fail-on", choices=FAIL_ON, default="error",
                        help="lowest severity that makes the exit code 1 (default: error)")
+    audit.add_argument("--baseline", metavar="JSON",
+                       help="an earlier JSON report: findings already in it are marked known and do not fail")
     audit.add_argument("--jobs", type=_jobs, default=1, metavar="N",
                        help="audit the files in N worker processes, each with its own Blender "
                             "(default: 1, in this process); the report is the same whatever N")
@@ -127,6 +129,8 @@ def _audit(args):
     if args.convention:
         rulebook.convention(args.convention)
     files = expand_files(args.files)
+    # read the baseline before any rig: a bad baseline file is a usage error, not a finding
+    baseline = Baseline.load(args.baseline) if args.baseline else NO_BASELINE
     jobs = min(args.jobs, len(files))
     if jobs > 1 and _inside_blender_binary():
         print("facs-audit: --jobs needs the bpy module (python -m facs_audit_addon); "
@@ -152,17 +156,17 @@ def _audit(args):
         else:
             reports.extend(outcome)
     if args.format == "json":
-        text = to_json(reports, input_errors)
+        text = to_json(reports, input_errors, baseline if args.baseline else None)
     elif args.format == "junit":
-        text = to_junit(reports, rulebook.findings, args.fail_on, input_errors)
+        text = to_junit(reports, rulebook.findings, args.fail_on, input_errors, baseline)
     else:
-        text = to_text(reports, input_errors)
+        text = to_text(reports, input_errors, baseline)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
-    return exit_code(reports, args.fail_on, input_errors)
+    return exit_code(reports, args.fail_on, input_errors, baseline)
 
 
 # -- the per-file loop: in this process (--jobs 1) or in worker processes (--jobs N) ------------------

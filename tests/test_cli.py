@@ -207,3 +207,20 @@ def test_profiles_command_lists_profiles_and_conventions():
     assert result.returncode == 0
     names = {line.split()[0] for line in result.stdout.splitlines() if line.startswith("  ")}
     assert {"facs-core", "facs-film", "arkit-52", "generic", "arkit", "facs-code", "facs-name"} <= names
+
+
+def test_baseline_gates_only_new_findings(sample, tmp_path):
+    """A studio accepts today's known problems and fails the delivery only on new ones."""
+    rig = edited(sample, tmp_path, 'obj.shape_key_remove(keys["AU12_R"])')
+    baseline = tmp_path / "accepted.json"
+    first = audit(rig, "--profile", "facs-core", "--format", "json", "--output", baseline)
+    assert first.returncode == 1
+    assert audit(rig, "--profile", "facs-core", "--baseline", baseline).returncode == 0
+    (tmp_path / "worse").mkdir()
+    worse = edited(rig, tmp_path / "worse", 'obj.shape_key_remove(keys["AU14_L"])')
+    result = audit(worse, "--profile", "facs-core", "--baseline", baseline, "--format", "json")
+    assert result.returncode == 1
+    new = [f["aus"] for r in json.loads(result.stdout)["rigs"] for f in r["findings"] if not f["known"]]
+    assert new == [["AU14"]]
+    bad = audit(rig, "--baseline", tmp_path / "missing.json")
+    assert bad.returncode == 2 and "cannot read the baseline" in bad.stderr
