@@ -162,7 +162,10 @@ def _audit(args):
     else:
         text = to_text(reports, input_errors, baseline)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise AuditError(f"{args.output}: cannot write the report ({error.strerror})") from None
     else:
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -224,3 +224,9 @@ def test_baseline_gates_only_new_findings(sample, tmp_path):
     assert new == [["AU14"]]
     bad = audit(rig, "--baseline", tmp_path / "missing.json")
     assert bad.returncode == 2 and "cannot read the baseline" in bad.stderr
+
+
+def test_unwritable_output_is_one_line_exit_2(sample, tmp_path):
+    result = audit(sample, "--output", tmp_path / "no" / "such" / "dir" / "report.json")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].endswith("cannot write the report (No such file or directory)")
