@@ -95,7 +95,7 @@ class AuditContext:
             new.max_motion[rows] = motion[rows].max(axis=1) if motion.shape[1] else 0.0
         if "region_energy" in self.__dict__:
             new.region_energy = self.region_energy
-            new.region_energy[rows] = np.square(motion[rows]) @ self.region_masks.weights.T
+            new.region_energy[rows] = _energy(motion[rows], self.region_masks.weights)
         if "rigid_explained" in self.__dict__:
             from .checks.region import rigid_shares
             new.rigid_explained = self.rigid_explained
@@ -177,11 +177,10 @@ class AuditContext:
     @cached_property
     def region_energy(self):
         """(k, m) float64: each shape's motion energy (sum of squared vertex motion) in each region row."""
-        weights = self.region_masks.weights.T
-        energy = np.empty((self.motion.shape[0], weights.shape[1]), dtype=np.float64)
+        weights = self.region_masks.weights
+        energy = np.empty((self.motion.shape[0], weights.shape[0]), dtype=np.float64)
         for start in range(0, len(energy), 64):  # blocks of shapes: no second (k, n) array
-            block = self.motion[start:start + 64]
-            energy[start:start + 64] = np.square(block) @ weights
+            energy[start:start + 64] = _energy(self.motion[start:start + 64], weights)
         return energy
 
     @cached_property
@@ -219,6 +218,11 @@ class AuditContext:
                        aus=tuple(aus), shapes=tuple(shapes), side=side,
                        measures={k: _plain(v) for k, v in (measures or {}).items()},
                        vertices=tuple(int(v) for v in vertices))
+
+
+def _energy(motion, weights):
+    """(r, m) motion energy of ``motion`` rows (r, n) in each region row of ``weights`` (m, n)."""
+    return np.square(motion) @ weights.T
 
 
 _ONES = np.ones(3, dtype=np.float32)

@@ -34,8 +34,7 @@ def audit_context(snapshot, rulebook, *, profile=None, convention=None):
         rulebook.convention(convention)
     chosen = rulebook.profile(profile) if profile else None
     sets = read_sets(snapshot.names, rulebook, chosen, convention)
-    recognised = [s for s in sets if s.profile is not None]
-    main = max(recognised, key=lambda s: len(s.parsed), default=None)
+    main = main_set(sets)
     primary = main.profile if main else (chosen or rulebook.profile("generic"))
     return AuditContext(snapshot, rulebook, sets, primary)
 
@@ -43,13 +42,17 @@ def audit_context(snapshot, rulebook, *, profile=None, convention=None):
 def report_from(ctx, findings, file=""):
     """The RigReport of a context and its findings (sorted: reports are byte-stable)."""
     findings = sorted(findings, key=lambda f: f.sort_key())
-    recognised = [s for s in ctx.sets if s.profile is not None]
-    main = max(recognised, key=lambda s: len(s.parsed), default=None)
+    main = main_set(ctx.sets)
     infos = tuple(ShapeSetInfo(s.prefix, s.convention, s.profile.name if s.profile else "", len(s.names),
                                len(s.parsed) + len(s.combinations)) for s in ctx.sets)
     return RigReport(file=file, object=ctx.snapshot.name, profile=ctx.primary_profile.name,
                      convention=main.convention if main else "", sets=infos, findings=tuple(findings),
                      vertices=int(ctx.snapshot.basis.shape[0]), shapes=len(ctx.snapshot.names))
+
+
+def main_set(sets):
+    """The shape set that speaks for the rig: the one with a profile and the most names read."""
+    return max((s for s in sets if s.profile is not None), key=lambda s: len(s.parsed), default=None)
 
 
 def read_sets(names, rulebook, chosen_profile=None, forced_convention=None):

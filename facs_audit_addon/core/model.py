@@ -9,6 +9,8 @@ from .errors import RigInputError
 SEVERITIES = ("error", "warning", "info")
 CATEGORIES = ("naming", "coverage", "symmetry", "region", "coactivation", "conflation", "rig")
 SIDES = ("L", "R", "B")
+#: the side a shape's mirror image is on (a bilateral shape mirrors onto itself)
+OTHER_SIDE = {"L": "R", "R": "L", "B": "B"}
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .text import SIDE_WORDS
+
 AXES = ("lateral", "height", "depth")
 ANCHORS = ("mouth", "eyes")
 OUTSIDE = "outside"
-SIDE_WORDS = {"L": "left", "R": "right", "": ""}
 
 
 @dataclass(frozen=True)

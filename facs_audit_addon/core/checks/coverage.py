@@ -1,8 +1,7 @@
 """Coverage: what a delivery profile requires and the rig lacks; lone sides; shapes that do nothing."""
 
+from ..model import OTHER_SIDE
 from ..text import SIDE_WORDS, action_label
-
-OTHER_SIDE = {"L": "R", "R": "L"}
 
 
 def check_coverage(ctx):
@@ -70,7 +69,7 @@ def _wanted_sides(sides, have):
 
 def _lone_sides(ctx, shape_set, present, reported):
     for name, parsed in shape_set.parsed.items():
-        if parsed.side not in OTHER_SIDE or parsed.au in reported:
+        if parsed.side not in ("L", "R") or parsed.au in reported:
             continue
         twin = (parsed.au, OTHER_SIDE[parsed.side], parsed.variant)
         if twin not in present:

@@ -7,10 +7,10 @@ topology is reported once (rig.unmatched-mirror) and the rest of the face is sti
 
 import numpy as np
 
+from ..model import OTHER_SIDE
 from ..text import SIDE_WORDS
 from .region import escalate, region_words, worst_vertices
 
-OTHER_SIDE = {"L": "R", "R": "L", "B": "B"}
 
 
 def check_unmatched(ctx):
