@@ -101,7 +101,7 @@ class AuditContext:
             new.rigid_explained = self.rigid_explained
             new.rigid_explained[rows] = rigid_shares(new, rows)[rows]
         if "shape_cosines" in self.__dict__:
-            new.shape_cosines = _cosines_with_rows(self.shape_cosines, deltas, bad, rows)
+            new.shape_cosines = self.shape_cosines.update(rows, bad)
         if "signatures" in self.__dict__:
             from .signatures import Signatures
             new.signatures = Signatures(new, geometry=self.signatures.geometry)
@@ -185,20 +185,9 @@ class AuditContext:
 
     @cached_property
     def shape_cosines(self):
-        """((k, k) float32 cosine similarity of every two shapes' deltas, (k,) float32 delta norms).
-
-        One Gram matrix over a (k, 3n) view: 300 shapes x 30k vertices cost one matrix product.
-        Shapes with NaN deltas or no motion get 0 everywhere.
-        """
-        k = len(self.snapshot.names)
-        flat = self.snapshot.deltas.reshape(k, -1)
-        bad = np.array(self._nonfinite, dtype=bool)
-        if bad.any():
-            flat = np.where(bad[:, None], np.float32(0), flat)
-        gram = flat @ flat.T
-        norms = np.sqrt(np.maximum(np.diag(gram), 0)).astype(np.float32)
-        safe = np.where(norms > 0, norms, 1)
-        return (gram / safe[:, None] / safe[None, :]).astype(np.float32), norms
+        """ShapeCosines (see cosines.py): norms of the shapes' deltas, cosines of any two, near pairs."""
+        from .cosines import ShapeCosines
+        return ShapeCosines(self.snapshot.deltas, self.motion, self._nonfinite)
 
     @cached_property
     def signatures(self):
@@ -244,26 +233,6 @@ def _motion_row(delta, out):
 
 #: cached measures of the whole face that an incremental re-audit keeps as they are
 _HELD = ("snapshot", "rulebook", "sets", "primary_profile", "_set_of", "frame", "mirror_map", "region_masks")
-
-
-def _cosines_with_rows(cosines, deltas, bad, rows):
-    """Update the cosine matrix and norms for changed shapes ``rows``: one (k, 3n) x (3n, r) product."""
-    matrix, norms = cosines
-    k = deltas.shape[0]
-    flat = deltas.reshape(k, -1)
-    for i in rows:
-        if bad[i]:
-            matrix[i, :] = matrix[:, i] = 0.0
-            norms[i] = 0.0
-            continue
-        dots = flat @ flat[i]
-        dots[np.asarray(bad, dtype=bool)] = 0.0
-        norms[i] = np.sqrt(max(float(dots[i]), 0.0))
-        safe = np.where(norms > 0, norms, 1)
-        row = dots / safe / (norms[i] if norms[i] > 0 else 1)
-        matrix[i, :] = row
-        matrix[:, i] = row
-    return matrix, norms
 
 
 def _plain(value):

@@ -14,18 +14,16 @@ def check_duplicates(ctx):
             if names[i] not in ctx.invalid and ctx.max_motion[i] >= ctx.threshold("empty_shape", names[i]) * ctx.frame.scale]
     if len(live) < 2:
         return
-    cosine, norms = ctx.shape_cosines
+    cosines = ctx.shape_cosines
+    norms = cosines.norms
     rules = ctx.rulebook.coactivation
     set_of = {name: id(shape_set) for shape_set in ctx.sets for name in shape_set.names}
-    live = np.array(live)
-    sub = cosine[np.ix_(live, live)]
     limit = min(ctx.threshold("duplicate_cosine", names[i]) for i in live)
-    for a, b in zip(*np.nonzero(np.triu(sub > limit, 1))):
-        i, j = int(live[a]), int(live[b])
+    for i, j, value in cosines.pairs_above(live, limit):
         first, second = names[i], names[j]
         if set_of.get(first) != set_of.get(second):
             continue  # one set per convention on one mesh (Rocketbox): the same pose in each is intended
-        if sub[a, b] <= ctx.threshold("duplicate_cosine", first):
+        if value <= ctx.threshold("duplicate_cosine", first):
             continue
         ratio = min(norms[i], norms[j]) / max(norms[i], norms[j])
         if ratio < ctx.threshold("duplicate_magnitude", first):
@@ -38,9 +36,9 @@ def check_duplicates(ctx):
         labels = [f"{n} ({x.label})" if x else n for n, x in ((first, p), (second, q))]
         yield ctx.finding(
             "conflation.duplicate-shapes",
-            f"{labels[0]} and {labels[1]} are near-identical (cosine {sub[a, b]:.3f}, size ratio {ratio:.2f}).",
+            f"{labels[0]} and {labels[1]} are near-identical (cosine {value:.3f}, size ratio {ratio:.2f}).",
             shapes=(first, second), aus=tuple(x.au for x in (p, q) if x),
-            measures={"cosine": sub[a, b], "size_ratio": ratio,
+            measures={"cosine": value, "size_ratio": ratio,
                       "threshold": ctx.threshold("duplicate_cosine", first)})
 
 
@@ -95,10 +93,10 @@ def check_distinct(ctx):
     rules = ctx.rulebook.coactivation
     if rules is None:
         return
-    cosine, _ = ctx.shape_cosines
+    cosines = ctx.shape_cosines
     for first, second, rule_id, reason in rules.distinct:
         for (i, a, p), (j, b, q) in _pairs_of(ctx, first, second):
-            value = float(cosine[i, j])
+            value = cosines.cosine(i, j)
             if value > ctx.threshold("conflation_cosine", a):
                 yield ctx.finding(rule_id, f"{a} ({p.label}) and {b} ({q.label}) are near-identical "
                                            f"(cosine {value:.2f}): {reason}",
@@ -110,7 +108,7 @@ def check_variants(ctx):
     rules = ctx.rulebook.coactivation
     if rules is None:
         return
-    cosine, _ = ctx.shape_cosines
+    cosines = ctx.shape_cosines
     signatures = ctx.signatures
     for rule in rules.variants:
         first, second = rule.variants
@@ -126,7 +124,7 @@ def check_variants(ctx):
                 if not (p.side == q.side or "B" in (p.side, q.side)):
                     continue
                 (va, ka), (vb, kb) = kind(i), kind(j)
-                value = float(cosine[i, j])
+                value = cosines.cosine(i, j)
                 if value > ctx.threshold("conflation_cosine", a):
                     why = f"near-identical (cosine {value:.2f})"
                 elif ka and ka == kb:
