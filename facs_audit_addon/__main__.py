@@ -1,5 +1,4 @@
-import sys
-
+from .batch import exit_now
 from .cli import main
 
-sys.exit(main())
+exit_now(main())  # the report is written: no need to wait for Blender's teardown

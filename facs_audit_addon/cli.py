@@ -5,15 +5,14 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage 
 """
 
 import argparse
-import contextlib
 import os
 import sys
 from pathlib import Path
 
 from . import __version__
-from .core import AuditError, audit_rig, load_rulebook
+from .core import AuditError, load_rulebook
 from .core.report import FAIL_ON, NO_BASELINE, Baseline, exit_code, to_json, to_junit, to_text
-from .stdio import flush_all, stdout_redirected
+from .batch import Job, audit_here, audit_in_jobs
 
 SUPPORTED = (".blend", ".fbx", ".glb", ".gltf", ".usd", ".usda", ".usdc", ".usdz")
 
@@ -46,8 +45,8 @@ def build_parser(prog="python -m facs_audit_addon"):
     audit.add_argument("--baseline", metavar="JSON",
                        help="an earlier JSON report: findings already in it are marked known and do not fail")
     audit.add_argument("--jobs", type=_jobs, default=1, metavar="N",
-                       help="audit the files in N worker processes, each with its own Blender "
-                            "(default: 1, in this process); the report is the same whatever N")
+                       help="audit N files at a time: this process and N-1 worker processes, each "
+                            "with its own Blender (default: 1); the report is the same whatever N")
     listing = commands.add_parser("profiles", help="list delivery profiles and naming conventions")
     listing.add_argument("--rules", action="append", default=[], metavar="TOML")
     return parser
@@ -138,10 +137,8 @@ def _audit(args):
         jobs = 1
     # One outcome per file, in input order: its RigReports, or the message of its input error.
     outcomes = [None] * len(files)
-    if jobs > 1:
-        finished = _audit_in_workers(files, args, jobs)
-    else:
-        finished = _audit_here(files, args, rulebook, profile)
+    job = Job(rulebook, profile, args.convention, args.object)
+    finished = audit_in_jobs(files, job, jobs) if jobs > 1 else audit_here(files, job)
     for done, (index, outcome) in enumerate(finished, 1):
         outcomes[index] = outcome
         path = files[index]
@@ -172,7 +169,7 @@ def _audit(args):
     return exit_code(reports, args.fail_on, input_errors, baseline)
 
 
-# -- the per-file loop: in this process (--jobs 1) or in worker processes (--jobs N) ------------------
+# -- --jobs ----------------------------------------------------------------------------------------
 
 def _jobs(text):
     try:
@@ -188,93 +185,3 @@ def _inside_blender_binary():
     """True under ``blender -b --command``: its Python cannot start worker processes that import bpy."""
     bpy = sys.modules.get("bpy")
     return bool(bpy is not None and getattr(bpy.app, "binary_path", ""))
-
-
-def _audit_file(path, object_name, rulebook, profile, convention):
-    """Load and audit one file: a list of RigReports, or the input error's message (str)."""
-    from .blender.load import load_snapshots  # bpy is imported only when rigs are loaded
-
-    try:
-        return [audit_rig(snapshot, rulebook, profile=profile, convention=convention, file=path)
-                for snapshot in load_snapshots(path, object_name)]
-    except AuditError as error:
-        return str(error).removeprefix(f"{path}: ")
-
-
-def _audit_here(files, args, rulebook, profile):
-    """Yield ``(index, outcome)`` for each file, audited one after the other in this process."""
-    with stdout_redirected():
-        for index, path in enumerate(files):
-            yield index, _audit_file(path, args.object, rulebook, profile, args.convention)
-
-
-def _audit_in_workers(files, args, jobs):
-    """Yield ``(index, outcome)`` as worker processes finish the files (completion order).
-
-    Each worker is a fresh interpreter ("spawn": no state inherited from this one) that imports bpy,
-    reads the rule files once, then loads and audits one file per task and sends back plain
-    dataclasses. Workers point their fd 1 at stderr for good, so Blender's log never reaches stdout.
-    """
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
-
-    options = argparse.Namespace(rules=list(args.rules), profile=args.profile, convention=args.convention,
-                                 object=args.object)
-    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_start, initargs=(options,))
-    try:
-        # "spawn" workers start during the first submits and inherit the environment at that moment.
-        with _single_threaded_math():
-            pending = {executor.submit(_worker_audit, path): index for index, path in enumerate(files)}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in sorted(done, key=pending.get):
-                index = pending.pop(future)
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool:
-                    raise RuntimeError(f"a worker process stopped while auditing {files[index]} "
-                                       "(Blender crashed or ran out of memory)") from None
-                yield index, outcome
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-
-
-#: thread-count variables of the BLAS libraries numpy may use, pinned to 1 in worker processes
-_MATH_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-@contextlib.contextmanager
-def _single_threaded_math():
-    """One BLAS thread per worker (unless the user set a count): N workers already fill N cores, and
-    numpy's OpenBLAS threads on top of them only spin (measured: 2 workers on 2 cores, 10 rigs of
-    30k x 300: 3.5 s instead of 4.1-5.9 s, a third less system time)."""
-    added = [name for name in _MATH_THREADS if name not in os.environ]
-    for name in added:
-        os.environ[name] = "1"
-    try:
-        yield
-    finally:
-        for name in added:
-            os.environ.pop(name, None)
-
-
-#: set in each worker process by _worker_start: (rulebook, profile name, convention, object name)
-_WORKER = None
-
-
-def _worker_start(options):
-    global _WORKER
-    flush_all()
-    os.dup2(2, 1)  # this process never writes a report: Blender's C-level log goes to stderr
-    rulebook = _rulebook(options)
-    profile = _profile_name(options, rulebook)
-    from .blender import load  # noqa: F401  (import bpy once, before the first task)
-
-    _WORKER = (rulebook, profile, options.convention, options.object)
-
-
-def _worker_audit(path):
-    rulebook, profile, convention, object_name = _WORKER
-    return _audit_file(path, object_name, rulebook, profile, convention)

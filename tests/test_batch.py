@@ -160,11 +160,11 @@ def test_blender_binary_audits_in_process(monkeypatch):
 def test_workers_get_one_math_thread_unless_set(monkeypatch):
     import os
 
-    from facs_audit_addon import cli
+    from facs_audit_addon import batch
 
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
-    with cli._single_threaded_math():
+    with batch.single_threaded_math():
         assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
         assert os.environ["OMP_NUM_THREADS"] == "3"
     assert "OPENBLAS_NUM_THREADS" not in os.environ
