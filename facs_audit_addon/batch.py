@@ -129,10 +129,12 @@ def _worker_audit(path):
 
 
 def _blender_paths():
-    """sys.path entries inside the loaded bpy module's folder (its bundled scripts), if bpy is loaded."""
-    bpy = sys.modules.get("bpy")
-    folder = os.path.dirname(getattr(bpy, "__file__", None) or "")
-    return [path for path in sys.path if folder and path.startswith(folder + os.sep)]
+    """sys.path entries inside Blender's script folders, if bpy is loaded (it puts them there)."""
+    utils = getattr(sys.modules.get("bpy"), "utils", None)
+    if utils is None:
+        return []
+    roots = tuple(os.path.join(os.path.normpath(root), "") for root in utils.script_paths())
+    return [path for path in sys.path if os.path.normpath(path).startswith(roots)]
 
 
 # -- process settings -------------------------------------------------------------------------------

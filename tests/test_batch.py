@@ -169,3 +169,50 @@ def test_workers_get_one_math_thread_unless_set(monkeypatch):
         assert os.environ["OMP_NUM_THREADS"] == "3"
     assert "OPENBLAS_NUM_THREADS" not in os.environ
     assert os.environ["OMP_NUM_THREADS"] == "3"
+
+
+def test_jobs_from_a_process_that_already_loaded_bpy(rigs):
+    """bpy puts Blender's script folders on sys.path; spawned workers inherit sys.path and must still
+    find the bpy module, not the ``bpy`` package among those scripts."""
+    script = textwrap.dedent(f"""
+        import sys
+        import bpy
+        from facs_audit_addon.cli import main
+        sys.exit(main(["audit", *{[str(p) for p in rigs]!r}, "--format", "json", "--jobs", "2"]))
+    """)
+    result = run("-c", script)
+    assert result.returncode == audit(*rigs, "--format", "json").returncode, result.stderr[-2000:]
+    assert len(json.loads(result.stdout)["rigs"]) == len(rigs)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_audit_leaves_no_blender_temp_folder(rigs, tmp_path, jobs):
+    """The CLI and its workers skip Blender's teardown at exit, but remove its session temp folder."""
+    import os
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "facs_audit_addon", "audit", *map(str, rigs), "--jobs", jobs],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode in (0, 1), result.stderr[-2000:]
+    assert result.stdout.endswith("4 rig(s) audited: 95 errors, 3 warnings, 0 info\n")  # all of it, before the exit
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("blender_")] == []
+
+
+def test_a_batch_job_uses_one_math_thread():
+    """Beside other jobs, numpy's OpenBLAS threads would spin on their cores: one thread per job."""
+    script = textwrap.dedent("""
+        import ctypes, os
+        os.environ.pop("OPENBLAS_NUM_THREADS", None)
+        import numpy
+        from facs_audit_addon.batch import _loaded_libraries, limit_math_threads
+        library = ctypes.CDLL(_loaded_libraries("openblas")[0])
+        names = ("openblas_get_num_threads64_", "scipy_openblas_get_num_threads64_", "openblas_get_num_threads")
+        get = next(getattr(library, name) for name in names if hasattr(library, name))
+        before = get()
+        limit_math_threads()
+        print(before, get())
+    """)
+    result = run("-c", script)
+    assert result.returncode == 0, result.stderr[-2000:]
+    before, after = map(int, result.stdout.split())
+    assert after == 1
