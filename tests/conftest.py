@@ -91,8 +91,5 @@ def pytest_unconfigure(config):
     from importlib.metadata import version
 
     if _exit_status and int(version("bpy").split(".")[0]) < 5:
-        import os
-        import sys
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(_exit_status[-1])
+        from facs_audit_addon.batch import exit_now
+        exit_now(_exit_status[-1])
