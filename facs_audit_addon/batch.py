@@ -19,6 +19,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from .core import AuditError, audit_rig
+from .core.scratch import Scratch
 from .stdio import flush_all, stdout_redirected
 
 
@@ -35,9 +36,11 @@ class Job:
         """Load and audit one file: a list of RigReports, or the input error's message (str)."""
         from .blender.load import load_snapshots  # bpy is imported only when rigs are loaded
 
+        scratch = _SCRATCH
         try:
-            return [audit_rig(snapshot, self.rulebook, profile=self.profile, convention=self.convention, file=path)
-                    for snapshot in load_snapshots(path, self.object_name)]
+            return [audit_rig(snapshot, self.rulebook, profile=self.profile, convention=self.convention, file=path,
+                              scratch=scratch.slot(i))
+                    for i, snapshot in enumerate(load_snapshots(path, self.object_name, scratch=scratch))]
         except AuditError as error:
             return str(error).removeprefix(f"{path}: ")
 
@@ -109,6 +112,9 @@ def audit_in_jobs(files, job, jobs):
 
 #: set in each worker process by _worker_start
 _JOB = None
+
+#: this process's memory for one rig after another (see core/scratch.py)
+_SCRATCH = Scratch()
 
 
 def _worker_start(job, blender_paths):

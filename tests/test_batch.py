@@ -216,3 +216,10 @@ def test_a_batch_job_uses_one_math_thread():
     assert result.returncode == 0, result.stderr[-2000:]
     before, after = map(int, result.stdout.split())
     assert after == 1
+
+
+def test_a_batch_reports_each_rig_as_if_audited_alone(rigs):
+    """One process reuses the memory of each rig for the next (bigger and smaller ones here)."""
+    batch = json.loads(audit(*rigs, "--format", "json").stdout)["rigs"]
+    alone = [json.loads(audit(rig, "--format", "json").stdout)["rigs"][0] for rig in rigs]
+    assert batch == alone

@@ -9,6 +9,7 @@ import re
 import numpy as np
 
 from ..core import Driver, RigInputError, RigSnapshot
+from ..core.scratch import new_array
 
 #: Vertex groups whose weights are read: region overrides (``facs_region_<region>``, e.g.
 #: ``facs_region_mouth``) plus every group a shape key is masked with. Blender has no bulk read for
@@ -22,11 +23,12 @@ MAX_ANIMATION_SAMPLES = 20000
 _KEY_VALUE_PATH = re.compile(r'^key_blocks\["((?:[^"\\]|\\.)*)"\]\.value$')
 
 
-def snapshot_from_object(obj, *, source=""):
+def snapshot_from_object(obj, *, source="", scratch=None):
     """Read a mesh object's shape keys into a RigSnapshot in world orientation.
 
     Positions and deltas get the object's world rotation and scale (positions also its translation),
     so imported rigs carrying a 90-degree X rotation or a 0.01 scale are audited upright, in metres.
+    ``scratch`` (a core.scratch.Slot, batches only): memory for the deltas, reused by the next rig.
     """
     if obj is None or obj.type != 'MESH':
         kind = "no object" if obj is None else obj.type.lower()
@@ -50,7 +52,8 @@ def snapshot_from_object(obj, *, source=""):
     # first touch of a second huge allocation).
     local_basis = np.empty((n, 3), dtype=np.float32)
     _read_co(reference, local_basis)
-    deltas = np.empty((len(shapes), n, 3), dtype=np.float32)
+    shape = (len(shapes), n, 3)
+    deltas = new_array(scratch, "deltas", shape)
     row_of = {i: j for j, i in enumerate(shapes)}
     for j, i in enumerate(shapes):
         _read_co(blocks[i], deltas[j])

@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 
 from .model import Finding
+from .scratch import new_array
 
 
 @dataclass
@@ -35,8 +36,9 @@ class ShapeSet:
 class AuditContext:
     """Inputs and cached measures for one rig audit."""
 
-    def __init__(self, snapshot, rulebook, sets, primary_profile):
+    def __init__(self, snapshot, rulebook, sets, primary_profile, scratch=None):
         self.snapshot = snapshot
+        self.scratch = scratch
         self.rulebook = rulebook
         self.sets = sets
         self.primary_profile = primary_profile
@@ -128,7 +130,7 @@ class AuditContext:
     def _motion_and_nonfinite(self):
         # One pass over the deltas: a NaN or inf coordinate shows up in its vertex's squared length.
         deltas = self.snapshot.deltas
-        out = np.empty(deltas.shape[:2], dtype=np.float32)
+        out = new_array(self.scratch, "motion", deltas.shape[:2])
         bad = [_motion_row(delta, out[i]) for i, delta in enumerate(deltas)]
         return out, bad
 
@@ -232,7 +234,7 @@ def _motion_row(delta, out):
 
 
 #: cached measures of the whole face that an incremental re-audit keeps as they are
-_HELD = ("snapshot", "rulebook", "sets", "primary_profile", "_set_of", "frame", "mirror_map", "region_masks")
+_HELD = ("snapshot", "rulebook", "sets", "primary_profile", "_set_of", "scratch", "frame", "mirror_map", "region_masks")
 
 
 def _plain(value):

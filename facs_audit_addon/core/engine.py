@@ -9,7 +9,7 @@ from .model import RigReport, ShapeSetInfo
 from .names import NameReader
 
 
-def audit_rig(snapshot, rulebook, *, profile=None, convention=None, file=""):
+def audit_rig(snapshot, rulebook, *, profile=None, convention=None, file="", scratch=None):
     """Audit ``snapshot`` (a RigSnapshot) and return a RigReport.
 
     profile : str, optional
@@ -17,12 +17,14 @@ def audit_rig(snapshot, rulebook, *, profile=None, convention=None, file=""):
         their convention's default profile). None: each set uses its convention's default.
     convention : str, optional
         Read every set with this convention instead of detecting it.
+    scratch : scratch.Slot, optional
+        Memory for the audit's large arrays, reused by the next rig (batches).
     """
-    ctx = audit_context(snapshot, rulebook, profile=profile, convention=convention)
+    ctx = audit_context(snapshot, rulebook, profile=profile, convention=convention, scratch=scratch)
     return report_from(ctx, [f for check in CHECKS for f in check(ctx) if f is not None], file)
 
 
-def audit_context(snapshot, rulebook, *, profile=None, convention=None):
+def audit_context(snapshot, rulebook, *, profile=None, convention=None, scratch=None):
     """Validate the snapshot, read its names and return the AuditContext the checks run on."""
     if not snapshot.names:
         raise RigInputError(f"{snapshot.name}: the mesh has no shape keys besides its basis")
@@ -36,7 +38,7 @@ def audit_context(snapshot, rulebook, *, profile=None, convention=None):
     sets = read_sets(snapshot.names, rulebook, chosen, convention)
     main = main_set(sets)
     primary = main.profile if main else (chosen or rulebook.profile("generic"))
-    return AuditContext(snapshot, rulebook, sets, primary)
+    return AuditContext(snapshot, rulebook, sets, primary, scratch)
 
 
 def report_from(ctx, findings, file=""):
