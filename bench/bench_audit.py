@@ -460,7 +460,7 @@ def main(argv=None):
     parser.add_argument("--batch", action="store_true", help="measure --jobs 1 vs --jobs 2 on --batch-rigs rigs")
     parser.add_argument("--batch-size", default="30kx300")
     parser.add_argument("--batch-rigs", type=int, default=20)
-    parser.add_argument("--batch-repeat", type=int, default=2)
+    parser.add_argument("--batch-repeat", type=int, default=5)
     parser.add_argument("--_measure", help=argparse.SUPPRESS)
     parser.add_argument("--_out", help=argparse.SUPPRESS)
     parser.add_argument("--_naive", type=float, help=argparse.SUPPRESS)
