@@ -87,6 +87,9 @@ def test_update_after_shapes_change_equals_a_fresh_computation():
     deltas = _rig(5000)
     motion, bad = _motion(deltas)
     cosines = ShapeCosines(deltas, motion, bad)
+    rows = [i for i in range(len(deltas)) if not bad[i] and motion[i].any()]
+    before = cosines.pairs_above(rows, -1.0)  # measures (and keeps) every pair's cosine
+    assert (0, 2, cosines.cosine(0, 2)) in before and cosines.cosine(0, 2) < 0.5
     deltas[2] = deltas[0] * 0.9  # now a duplicate of 0
     deltas[28] = deltas[9]  # the NaN shape repaired
     deltas[4, 10] = np.inf  # a shape broken

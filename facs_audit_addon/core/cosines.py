@@ -31,13 +31,17 @@ class ShapeCosines:
         self._sample[self._bad] = 0.0
         self._gram = self._sample @ self._sample.T
         self.norms = np.array([_norm(row) for row in motion], dtype=np.float64)
+        self._exact = {}  # (i, j) with i < j -> cosine, kept until either shape changes
 
     def cosine(self, i, j):
         """Cosine of the deltas of shapes ``i`` and ``j`` (0 when either is empty or not finite)."""
         if self._bad[i] or self._bad[j] or self.norms[i] == 0 or self.norms[j] == 0:
             return 0.0
-        dot = float(np.dot(self._flat[i], self._flat[j]))
-        return min(max(dot / (self.norms[i] * self.norms[j]), -1.0), 1.0)
+        key = (min(i, j), max(i, j))
+        if key not in self._exact:
+            dot = float(np.dot(self._flat[i], self._flat[j]))
+            self._exact[key] = min(max(dot / (self.norms[i] * self.norms[j]), -1.0), 1.0)
+        return self._exact[key]
 
     def pairs_above(self, rows, limit):
         """``(i, j, cosine)`` for every pair of ``rows`` (i < j in ``rows`` order) with cosine > ``limit``."""
@@ -60,6 +64,8 @@ class ShapeCosines:
     def update(self, rows, bad):
         """Take in the new deltas of shapes ``rows`` (changed in place) and their NaN flags ``bad``."""
         self._bad = np.array(bad, dtype=bool)
+        changed = set(rows)
+        self._exact = {key: value for key, value in self._exact.items() if not changed.intersection(key)}
         for i in rows:
             self._sample[i] = 0.0 if self._bad[i] else _sample(self._deltas[i:i + 1])[0]
             self.norms[i] = _norm(self._motion[i])
