@@ -189,7 +189,7 @@ class AuditContext:
     def shape_cosines(self):
         """ShapeCosines (see cosines.py): norms of the shapes' deltas, cosines of any two, near pairs."""
         from .cosines import ShapeCosines
-        return ShapeCosines(self.snapshot.deltas, self.motion, self._nonfinite)
+        return ShapeCosines(self.snapshot.deltas, self.motion, self._nonfinite, self.scratch)
 
     @cached_property
     def signatures(self):

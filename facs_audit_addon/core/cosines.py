@@ -10,6 +10,8 @@ pass are measured on every vertex. The sample is one vertex in eight, so the pro
 
 import numpy as np
 
+from .scratch import new_array
+
 #: the screening sample: the first BLOCK vertices of every EVERY (runs of memory, not single vertices)
 BLOCK, EVERY = 64, 512
 #: float32 rounding allowance of the screening bound (squared unit distances are at most 4)
@@ -22,12 +24,12 @@ class ShapeCosines:
     """Norms and cosines of the shapes' ``deltas`` (k, n, 3), given their per-vertex ``motion`` (k, n)
     lengths; shapes flagged in ``bad`` (NaN deltas) count as zero."""
 
-    def __init__(self, deltas, motion, bad):
+    def __init__(self, deltas, motion, bad, scratch=None):
         self._deltas = deltas
         self._flat = deltas.reshape(len(deltas), -1)
         self._motion = motion
         self._bad = np.array(bad, dtype=bool)
-        self._sample = _sample(deltas)
+        self._sample = _sample(deltas, scratch)
         self._sample[self._bad] = 0.0
         self._gram = self._sample @ self._sample.T
         self.norms = np.array([_norm(row) for row in motion], dtype=np.float64)
@@ -81,12 +83,12 @@ def _norm(motion):
     return float(np.sqrt(np.dot(motion, motion)))
 
 
-def _sample(deltas):
+def _sample(deltas, scratch=None):
     """(r, 3m) copy of the screening sample of ``deltas`` (r, n, 3): two strided copies, no fancy index."""
     r, n = deltas.shape[:2]
     runs = n // EVERY
     tail = min(n - runs * EVERY, BLOCK)
-    out = np.empty((r, runs * BLOCK + tail, 3), dtype=np.float32)
+    out = new_array(scratch, "sample", (r, runs * BLOCK + tail, 3))
     out[:, :runs * BLOCK].reshape(r, runs, BLOCK, 3)[...] = deltas[:, :runs * EVERY].reshape(r, runs, EVERY, 3)[:, :, :BLOCK]
     out[:, runs * BLOCK:] = deltas[:, runs * EVERY:runs * EVERY + tail]
     return out.reshape(r, -1)
