@@ -79,9 +79,9 @@ def audit_in_jobs(files, job, jobs):
                 return
             try:
                 index = todo.popleft()
-            except IndexError:
+                future = executor.submit(_worker_audit, files[index])
+            except (IndexError, RuntimeError):  # nothing left, or the batch stopped (shut down)
                 return
-            future = executor.submit(_worker_audit, files[index])
 
     # Workers start in these first submits, before this process imports bpy (which adds Blender's
     # script folders to sys.path, and a spawned child inherits sys.path), and inherit the environment.

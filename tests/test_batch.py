@@ -223,3 +223,30 @@ def test_a_batch_reports_each_rig_as_if_audited_alone(rigs):
     batch = json.loads(audit(*rigs, "--format", "json").stdout)["rigs"]
     alone = [json.loads(audit(rig, "--format", "json").stdout)["rigs"][0] for rig in rigs]
     assert batch == alone
+
+
+def _run_jobs(files):
+    from batch_jobs import ScriptedJob
+
+    from facs_audit_addon.batch import audit_in_jobs
+    from facs_audit_addon.core import load_rulebook
+
+    return list(audit_in_jobs(files, ScriptedJob(load_rulebook()), 2))
+
+
+def test_jobs_return_every_file_once():
+    files = [f"rig_{i}.blend" for i in range(7)]
+    assert sorted(index for index, _ in _run_jobs(files)) == list(range(7))
+
+
+@pytest.mark.parametrize("failing, at, message", [
+    ("error.blend", 0, "scripted failure on error.blend"),  # an internal error in the worker (first file)
+    ("error.blend", 1, "scripted failure on error.blend"),  # ... in this process (second file)
+    ("crash.blend", 0, "a worker process stopped while auditing crash.blend"),
+])
+def test_a_failing_job_stops_the_batch_with_one_error(failing, at, message, capfd):
+    files = [f"rig_{i}.blend" for i in range(5)]
+    files.insert(at, failing)
+    with pytest.raises(Exception, match=message):
+        _run_jobs(files)
+    assert "Traceback" not in capfd.readouterr().err  # no thread or worker left printing one
