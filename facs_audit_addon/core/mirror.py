@@ -72,19 +72,26 @@ def nearest_within(queries, points, radius):
 
     keys_p = key(cells_p)
     order = np.argsort(keys_p, kind="stable")
-    sorted_keys = keys_p[order]
+    # each occupied cell once: where its points start in ``order`` and how many there are
+    cells, first, counts = np.unique(keys_p[order], return_index=True, return_counts=True)
+    # queries in cell order: the binary searches below then walk the table forwards
+    by_cell = np.argsort(key(cells_q), kind="stable")
+    queries, cells_q, toward = queries[by_cell], cells_q[by_cell], toward[by_cell]
+    found = np.full(m, -1, dtype=np.int64)
     for corner in _CORNERS:
         keys = key(cells_q + toward * corner)
-        start = np.searchsorted(sorted_keys, keys, side="left")
-        count = np.searchsorted(sorted_keys, keys, side="right") - start
+        at = np.minimum(np.searchsorted(cells, keys), len(cells) - 1)
+        count = np.where(cells[at] == keys, counts[at], 0)
+        start = first[at]
         for rank in range(min(int(count.max()), MAX_PER_CELL)):
             rows = np.nonzero(count > rank)[0]
             candidates = order[start[rows] + rank]
             diff = queries[rows] - points[candidates]
             dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
             better = dist < best[rows]
-            index[rows[better]] = candidates[better]
+            found[rows[better]] = candidates[better]
             best[rows[better]] = dist[better]
+    index[by_cell], best[by_cell] = found, best.copy()
     far = best > radius
     index[far] = -1
     best[far] = np.inf
