@@ -62,7 +62,9 @@ def audit_in_jobs(files, job, jobs):
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    todo = deque(range(len(files)))
+    # Biggest files first: the batch ends with small ones, so no job is left alone with a big rig
+    # while the others have nothing to do. The report keeps the input order all the same.
+    todo = deque(sorted(range(len(files)), key=lambda index: -_size(files[index])))
     done = queue.SimpleQueue()
 
     def feed(future, index):
@@ -110,6 +112,13 @@ def audit_in_jobs(files, job, jobs):
     finally:
         todo.clear()
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _size(path):
+    try:
+        return os.path.getsize(path)
+    except OSError:  # a missing file: its job reports it
+        return 0
 
 
 #: set in each worker process by _worker_start

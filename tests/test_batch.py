@@ -250,3 +250,16 @@ def test_a_failing_job_stops_the_batch_with_one_error(failing, at, message, capf
     with pytest.raises(Exception, match=message):
         _run_jobs(files)
     assert "Traceback" not in capfd.readouterr().err  # no thread or worker left printing one
+
+
+def test_jobs_take_the_biggest_files_first(tmp_path):
+    """So a batch does not end with one job alone on a big rig; the report order is the caller's."""
+    sizes = [1, 5, 3, 9, 2]
+    files = []
+    for i, size in enumerate(sizes):
+        path = tmp_path / f"rig_{i}.blend"
+        path.write_bytes(b"x" * size)
+        files.append(str(path))
+    order = [index for index, _ in _run_jobs(files)]
+    # the worker takes the biggest (3) and is still starting while this process takes the rest in turn
+    assert order == [1, 2, 4, 0, 3]
