@@ -14,5 +14,9 @@ class ScriptedJob(Job):
         if name.startswith("error"):
             raise ValueError(f"scripted failure on {name}")
         if name.startswith("crash") and multiprocessing.parent_process() is not None:
+            import shutil
+
+            import bpy
+            shutil.rmtree(bpy.app.tempdir, ignore_errors=True)  # the one thing a crash leaves behind
             os._exit(9)  # a worker dying the way a Blender crash would
         return []
