@@ -8,11 +8,8 @@ of its input error (str).
 """
 
 import atexit
-import contextlib
-import ctypes
 import os
 import queue
-import shutil
 import sys
 import threading
 from collections import deque
@@ -20,6 +17,7 @@ from dataclasses import dataclass
 
 from .core import AuditError, audit_rig
 from .core.scratch import Scratch
+from .process import exit_now, limit_math_threads, single_threaded_math, steady_memory
 from .stdio import flush_all, stdout_redirected
 
 
@@ -152,96 +150,3 @@ def _blender_paths():
         return []
     roots = tuple(os.path.join(os.path.normpath(root), "") for root in utils.script_paths())
     return [path for path in sys.path if os.path.normpath(path).startswith(roots)]
-
-
-# -- process settings -------------------------------------------------------------------------------
-
-def exit_now(code):
-    """End this process at once with ``code``, skipping Blender's teardown.
-
-    At exit Blender frees the loaded rig datablock by datablock (~0.08 s for 30k x 300), which an audit
-    that only read the file has no use for. Output is flushed and Blender's session temp folder
-    removed first, as its own exit would.
-    """
-    bpy = sys.modules.get("bpy")
-    tempdir = getattr(getattr(bpy, "app", None), "tempdir", "")
-    if tempdir and os.path.basename(os.path.normpath(tempdir)).startswith("blender_"):
-        shutil.rmtree(tempdir, ignore_errors=True)
-    flush_all()
-    sys.stderr.flush()
-    os._exit(code)
-
-
-#: thread-count variables of the BLAS libraries numpy may use, pinned to 1 in worker processes
-MATH_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-@contextlib.contextmanager
-def single_threaded_math():
-    """One BLAS thread per worker (unless the user set a count): N jobs already fill N cores, and
-    numpy's OpenBLAS threads on top of them only spin (measured: 2 workers on 2 cores, 10 rigs of
-    30k x 300: 3.5 s instead of 4.1-5.9 s, a third less system time)."""
-    added = [name for name in MATH_THREADS if name not in os.environ]
-    for name in added:
-        os.environ[name] = "1"
-    try:
-        yield
-    finally:
-        for name in added:
-            os.environ.pop(name, None)
-
-
-def limit_math_threads():
-    """One OpenBLAS thread from now on in this process (already loaded: the variables come too late).
-
-    Unless the user set OPENBLAS_NUM_THREADS. Looks the library up the way threadpoolctl does, by the
-    names numpy's builds give it; does nothing where none is found.
-    """
-    if "OPENBLAS_NUM_THREADS" in os.environ:
-        return
-    for path in _loaded_libraries("openblas"):
-        try:
-            library = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in ("openblas_set_num_threads64_", "scipy_openblas_set_num_threads64_",
-                     "openblas_set_num_threads"):
-            setter = getattr(library, name, None)
-            if setter is not None:
-                setter(1)
-                break
-
-
-def _loaded_libraries(word):
-    try:
-        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
-            paths = {line.split()[-1] for line in maps if word in line and "/" in line}
-    except OSError:  # not Linux
-        return []
-    return sorted(paths)
-
-
-#: glibc mallopt parameters
-_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4
-
-
-def steady_memory():
-    """No huge pages for numpy, and freed memory kept for the next rig (glibc only).
-
-    A batch opens rig after rig, each a few hundred MB of arrays of the same sizes. By default glibc
-    maps every big array afresh and unmaps it when freed, and numpy asks for huge pages, so each rig
-    faults in (and the kernel zeroes, and compacts for) its memory again; two jobs at once contend
-    for that in the kernel (measured: the first rigs of a worker took 0.6-0.7 s instead of 0.35 s).
-    A single rig gains steadiness: the huge-page compaction stalls now and then (whole process on
-    30k x 300, 8 runs: 0.86-1.13 s with huge pages, 0.89-0.94 s without).
-    """
-    import numpy as np
-    multiarray = getattr(getattr(np, "_core", None), "multiarray", None) or np.core.multiarray
-    if hasattr(multiarray, "_set_madvise_hugepage"):
-        multiarray._set_madvise_hugepage(False)
-    try:
-        libc = ctypes.CDLL(None)
-        libc.mallopt(_M_MMAP_MAX, 0)
-        libc.mallopt(_M_TRIM_THRESHOLD, 2 ** 31 - 1)
-    except (OSError, AttributeError):  # not glibc: its defaults stay
-        pass

@@ -91,5 +91,5 @@ def pytest_unconfigure(config):
     from importlib.metadata import version
 
     if _exit_status and int(version("bpy").split(".")[0]) < 5:
-        from facs_audit_addon.batch import exit_now
+        from facs_audit_addon.process import exit_now
         exit_now(_exit_status[-1])

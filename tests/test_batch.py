@@ -160,11 +160,11 @@ def test_blender_binary_audits_in_process(monkeypatch):
 def test_workers_get_one_math_thread_unless_set(monkeypatch):
     import os
 
-    from facs_audit_addon import batch
+    from facs_audit_addon import process
 
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
-    with batch.single_threaded_math():
+    with process.single_threaded_math():
         assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
         assert os.environ["OMP_NUM_THREADS"] == "3"
     assert "OPENBLAS_NUM_THREADS" not in os.environ
@@ -204,7 +204,7 @@ def test_a_batch_job_uses_one_math_thread():
         import ctypes, os
         os.environ.pop("OPENBLAS_NUM_THREADS", None)
         import numpy
-        from facs_audit_addon.batch import _loaded_libraries, limit_math_threads
+        from facs_audit_addon.process import _loaded_libraries, limit_math_threads
         library = ctypes.CDLL(_loaded_libraries("openblas")[0])
         names = ("openblas_get_num_threads64_", "scipy_openblas_get_num_threads64_", "openblas_get_num_threads")
         get = next(getattr(library, name) for name in names if hasattr(library, name))

@@ -26,7 +26,7 @@ def audit(*args):
 def bpy_script(code):
     # exit_now after the work: bpy 4.2 as a module can crash while tearing down after the glTF
     # exporter ran; the files are written by then and the audit itself runs in another process.
-    code = textwrap.dedent(code) + "\nfrom facs_audit_addon.batch import exit_now\nexit_now(0)\n"
+    code = textwrap.dedent(code) + "\nfrom facs_audit_addon.process import exit_now\nexit_now(0)\n"
     result = run("-c", code)
     assert result.returncode == 0, result.stderr[-2000:]
     return result
