@@ -25,7 +25,6 @@ class ShapeCosines:
     lengths; shapes flagged in ``bad`` (NaN deltas) count as zero."""
 
     def __init__(self, deltas, motion, bad, scratch=None):
-        self._deltas = deltas
         self._flat = deltas.reshape(len(deltas), -1)
         self._motion = motion
         self._bad = np.array(bad, dtype=bool)
@@ -41,9 +40,12 @@ class ShapeCosines:
             return 0.0
         key = (min(i, j), max(i, j))
         if key not in self._exact:
-            dot = float(np.dot(self._flat[i], self._flat[j]))
-            self._exact[key] = min(max(dot / (self.norms[i] * self.norms[j]), -1.0), 1.0)
+            self._exact[key] = self._from_dot(float(np.dot(self._flat[i], self._flat[j])), i, j)
         return self._exact[key]
+
+    def _from_dot(self, dot, i, j):
+        """The cosine of non-empty, finite shapes ``i`` and ``j`` from the dot product of their deltas."""
+        return min(max(dot / (self.norms[i] * self.norms[j]), -1.0), 1.0)
 
     def pairs_above(self, rows, limit):
         """``(i, j, cosine)`` for every pair of ``rows`` (i < j in ``rows`` order) with cosine > ``limit``."""
@@ -55,13 +57,13 @@ class ShapeCosines:
         distance = share[:, None] + share[None, :] - 2 * gram
         live = (norms > 0) & ~self._bad[rows]
         near = np.triu(distance <= 2 * (1 - limit) + SLACK, 1) & live[:, None] & live[None, :]
-        pairs = list(zip(*np.nonzero(near)))
+        pairs = [(int(rows[a]), int(rows[b])) for a, b in zip(*np.nonzero(near))]
         if len(pairs) > MAX_PAIRS_PER_SHAPE * len(rows):
-            full = self._flat @ self._flat.T
-            values = {(a, b): float(full[rows[a], rows[b]]) / (norms[a] * norms[b]) for a, b in pairs}
+            full = self._flat @ self._flat.T  # one product beats that many single dot products
+            found = [(i, j, self._from_dot(float(full[i, j]), i, j)) for i, j in pairs]
         else:
-            values = {(a, b): self.cosine(rows[a], rows[b]) for a, b in pairs}
-        return [(int(rows[a]), int(rows[b]), value) for (a, b), value in values.items() if value > limit]
+            found = [(i, j, self.cosine(i, j)) for i, j in pairs]
+        return [(i, j, value) for i, j, value in found if value > limit]
 
     def update(self, rows, bad):
         """Take in the new deltas of shapes ``rows`` (changed in place) and their NaN flags ``bad``."""
@@ -69,12 +71,12 @@ class ShapeCosines:
         changed = set(rows)
         self._exact = {key: value for key, value in self._exact.items() if not changed.intersection(key)}
         for i in rows:
-            self._sample[i] = 0.0 if self._bad[i] else _sample(self._deltas[i:i + 1])[0]
+            self._sample[i] = 0.0 if self._bad[i] else _sample(self._flat[i].reshape(1, -1, 3))[0]
             self.norms[i] = _norm(self._motion[i])
         if len(rows):
-            changed = self._sample @ self._sample[list(rows)].T
-            self._gram[:, list(rows)] = changed
-            self._gram[list(rows), :] = changed.T
+            columns = self._sample @ self._sample[list(rows)].T
+            self._gram[:, list(rows)] = columns
+            self._gram[list(rows), :] = columns.T
         return self
 
 
