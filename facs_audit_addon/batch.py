@@ -7,7 +7,6 @@ rulebook already read. Every job yields ``(index, outcome)``: the file's RigRepo
 of its input error (str).
 """
 
-import atexit
 import os
 import queue
 import sys
@@ -83,16 +82,17 @@ def audit_in_jobs(files, job, jobs):
             except (IndexError, RuntimeError):  # nothing left, or the batch stopped (shut down)
                 return
 
-    # Workers start in these first submits, before this process imports bpy (which adds Blender's
-    # script folders to sys.path, and a spawned child inherits sys.path), and inherit the environment.
+    # Workers start in these first submits, before this process imports bpy and starts any thread of
+    # its own, and inherit the environment (one math thread).
+    limit_math_threads()  # this process's numpy was loaded before: its BLAS pool would take a worker's core
+    flush_all()  # a forked worker must not write this process's buffered output a second time
     with single_threaded_math():
-        executor = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context("spawn"),
+        executor = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context(_start_method()),
                                        initializer=_worker_start, initargs=(job, _blender_paths()))
         first = [(executor.submit(_worker_audit, files[index]), index)
                  for index in [todo.popleft() for _ in range(jobs - 1)]]
     for future, index in first:
         threading.Thread(target=feed, args=(future, index), daemon=True).start()
-    limit_math_threads()  # this process's numpy was loaded before: its BLAS pool would take a worker's core
     steady_memory()
     try:
         for _ in range(len(files)):
@@ -126,6 +126,17 @@ _JOB = None
 _SCRATCH = Scratch()
 
 
+def _start_method():
+    """How workers start: a fork of this process where that is safe, a fresh interpreter elsewhere.
+
+    A fork inherits the interpreter, numpy, the core and the rulebook already loaded, so a worker takes
+    its first file ~0.15 s sooner (20 rigs of 30k x 300 with --jobs 2: 3.68 s -> 3.55 s). It is safe
+    only before bpy is loaded (Blender's threads and state do not survive a fork) and on Linux (macOS
+    system libraries do not support it; Windows has no fork). A worker imports bpy itself either way.
+    """
+    return "fork" if sys.platform.startswith("linux") and "bpy" not in sys.modules else "spawn"
+
+
 def _worker_start(job, blender_paths):
     global _JOB
     # Blender's script folders on sys.path (from a parent that had imported bpy) hide the bpy module
@@ -133,7 +144,11 @@ def _worker_start(job, blender_paths):
     flush_all()
     os.dup2(2, 1)  # this process never writes a report: Blender's C-level log goes to stderr
     steady_memory()
-    atexit.register(exit_now, 0)  # registered last, so run first at exit
+    from multiprocessing.util import Finalize
+
+    # Run by multiprocessing when the worker ends, after its queues' own finalizers (a forked worker
+    # never reaches atexit)
+    Finalize(None, exit_now, args=(0,), exitpriority=0)
     from .blender import load  # noqa: F401  (import bpy once, before the first file)
 
     _JOB = job

@@ -225,18 +225,44 @@ def test_a_batch_reports_each_rig_as_if_audited_alone(rigs):
     assert batch == alone
 
 
-def _run_jobs(files):
-    from batch_jobs import ScriptedJob
+#: runs batch.audit_in_jobs with ScriptedJob in a fresh interpreter (bpy not loaded, as in the CLI)
+JOBS = """
+import json, sys
+sys.path.insert(0, {tests!r})
+from batch_jobs import ScriptedJob
+from facs_audit_addon import batch
+from facs_audit_addon.core import load_rulebook
+assert batch._start_method() == "fork"  # the CLI's way on Linux
+batch._start_method = lambda: {start!r}
+try:
+    print(json.dumps([index for index, _ in batch.audit_in_jobs({files!r}, ScriptedJob(load_rulebook()), 2)]))
+except Exception as error:
+    print(json.dumps(f"{{type(error).__name__}}: {{error}}"))
+"""
 
-    from facs_audit_addon.batch import audit_in_jobs
-    from facs_audit_addon.core import load_rulebook
 
-    return list(audit_in_jobs(files, ScriptedJob(load_rulebook()), 2))
+@pytest.fixture(params=["fork", "spawn"])
+def run_jobs(request):
+    """Completion order of the files (or the batch's error), workers started by fork or by spawn."""
+    def run_jobs(files):
+        result = run("-c", JOBS.format(tests=str(ROOT / "tests"), start=request.param, files=list(files)))
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "Traceback" not in result.stderr  # no thread or worker left printing one
+        return json.loads(result.stdout)
+    return run_jobs
 
 
-def test_jobs_return_every_file_once():
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_workers_fork_only_before_bpy_is_loaded():
+    from facs_audit_addon import batch
+
+    assert "bpy" in sys.modules  # loaded by this test module: a fork would copy Blender's threads
+    assert batch._start_method() == "spawn"
+
+
+def test_jobs_return_every_file_once(run_jobs):
     files = [f"rig_{i}.blend" for i in range(7)]
-    assert sorted(index for index, _ in _run_jobs(files)) == list(range(7))
+    assert sorted(run_jobs(files)) == list(range(7))
 
 
 @pytest.mark.parametrize("failing, at, message", [
@@ -244,15 +270,14 @@ def test_jobs_return_every_file_once():
     ("error.blend", 1, "scripted failure on error.blend"),  # ... in this process (second file)
     ("crash.blend", 0, "a worker process stopped while auditing crash.blend"),
 ])
-def test_a_failing_job_stops_the_batch_with_one_error(failing, at, message, capfd):
+def test_a_failing_job_stops_the_batch_with_one_error(failing, at, message, run_jobs):
     files = [f"rig_{i}.blend" for i in range(5)]
     files.insert(at, failing)
-    with pytest.raises(Exception, match=message):
-        _run_jobs(files)
-    assert "Traceback" not in capfd.readouterr().err  # no thread or worker left printing one
+    outcome = run_jobs(files)
+    assert isinstance(outcome, str) and message in outcome, outcome
 
 
-def test_jobs_take_the_biggest_files_first(tmp_path):
+def test_jobs_take_the_biggest_files_first(tmp_path, run_jobs):
     """So a batch does not end with one job alone on a big rig; the report order is the caller's."""
     sizes = [1, 5, 3, 9, 2]
     files = []
@@ -260,6 +285,6 @@ def test_jobs_take_the_biggest_files_first(tmp_path):
         path = tmp_path / f"rig_{i}.blend"
         path.write_bytes(b"x" * size)
         files.append(str(path))
-    order = [index for index, _ in _run_jobs(files)]
+    order = run_jobs(files)
     # the worker takes the biggest (3) and is still starting while this process takes the rest in turn
     assert order == [1, 2, 4, 0, 3]
