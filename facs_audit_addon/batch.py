@@ -2,9 +2,9 @@
 
 With N jobs this process audits too, beside N-1 worker processes, all taking the next file from one
 queue as they finish, so a batch ends when the last file does, not when one job's share does. Each
-worker is a fresh interpreter ("spawn": nothing inherited) that imports bpy once and gets the
-rulebook already read. Every job yields ``(index, outcome)``: the file's RigReports, or the message
-of its input error (str).
+worker starts before this process loads bpy (a fork of it on Linux, a fresh interpreter elsewhere:
+see ``_start_method``), gets the rulebook already read and imports bpy once. Every job yields
+``(index, outcome)``: the file's RigReports, or the message of its input error (str).
 """
 
 import os

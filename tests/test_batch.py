@@ -232,7 +232,7 @@ sys.path.insert(0, {tests!r})
 from batch_jobs import ScriptedJob
 from facs_audit_addon import batch
 from facs_audit_addon.core import load_rulebook
-assert batch._start_method() == "fork"  # the CLI's way on Linux
+assert batch._start_method() == ("fork" if sys.platform.startswith("linux") else "spawn")  # the CLI's way
 batch._start_method = lambda: {start!r}
 try:
     print(json.dumps([index for index, _ in batch.audit_in_jobs({files!r}, ScriptedJob(load_rulebook()), 2)]))
@@ -241,7 +241,10 @@ except Exception as error:
 """
 
 
-@pytest.fixture(params=["fork", "spawn"])
+LINUX_ONLY = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+
+
+@pytest.fixture(params=[pytest.param("fork", marks=LINUX_ONLY), "spawn"])
 def run_jobs(request):
     """Completion order of the files (or the batch's error), workers started by fork or by spawn."""
     def run_jobs(files):
@@ -252,7 +255,7 @@ def run_jobs(request):
     return run_jobs
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+@LINUX_ONLY
 def test_workers_fork_only_before_bpy_is_loaded():
     from facs_audit_addon import batch
 
