@@ -13,6 +13,10 @@ from . import __version__
 from .core import AuditError, load_rulebook
 from .core.report import FAIL_ON, NO_BASELINE, Baseline, exit_code, to_json, to_junit, to_text
 from .batch import Job, audit_here, audit_in_jobs
+from . import cmd_standards
+
+#: subcommands in modules of their own: each has add_parser(subparsers) and run(args) -> exit code
+_COMMANDS = {"standards": cmd_standards}
 
 SUPPORTED = (".blend", ".fbx", ".glb", ".gltf", ".usd", ".usda", ".usdc", ".usdz")
 
@@ -47,6 +51,8 @@ def build_parser(prog="python -m facs_audit_addon"):
     audit.add_argument("--jobs", type=_jobs, default=1, metavar="N",
                        help="audit N files at a time: this process and N-1 worker processes, each "
                             "with its own Blender (default: 1); the report is the same whatever N")
+    for command in _COMMANDS.values():
+        command.add_parser(commands)
     listing = commands.add_parser("profiles", help="list delivery profiles and naming conventions")
     listing.add_argument("--rules", action="append", default=[], metavar="TOML")
     return parser
@@ -59,6 +65,8 @@ def main(argv=None, prog="python -m facs_audit_addon"):
         args = build_parser(prog).parse_args(argv)
         if args.command == "profiles":
             return _list_profiles(args)
+        if args.command in _COMMANDS:
+            return _COMMANDS[args.command].run(args)
         return _audit(args)
     except UsageError as error:
         print(f"facs-audit: usage error: {error} (see --help)", file=sys.stderr)
