@@ -125,6 +125,8 @@ def test_ict_drives_51_of_arkit_and_writes_retarget_maps(tmp_path, capsys):
     # two shapes read as AU6 left: the one named like the standard's target drives it
     assert arkit["map"]["cheekSquintLeft"] == [["cheekSquint_L", 1.0]]
     assert arkit["reasons"]["tongueOut"] == "missing action AD19"
+    roblox = next(s for s in rig["standards"] if s["name"] == "roblox")
+    assert roblox["missing"] == ["Corrugator", "TongueDown", "TongueOut", "TongueUp"] and roblox["covered"] == 46
     exported = json.loads((maps / "ICTFaceModel.arkit.json").read_text())
     assert exported["map"] == arkit["map"] and exported["missing"] == ["tongueOut"]
     assert sorted(p.name for p in maps.iterdir()) == sorted(f"ICTFaceModel.{n}.json" for n in SOURCE_COUNTS)
@@ -166,3 +168,28 @@ def test_panel_matrix_and_map(bpy_clean, tmp_path):
         assert written["map"]["jawOpen"] == [["jawOpen", 1.0]]
     finally:
         addon.unregister()
+
+
+REAL = ROOT.parent / "shared" / "real_rigs"
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real_rigs is not present on this machine")
+def test_every_real_rig_gets_a_matrix(tmp_path, capsys):
+    male = REAL / "rocketbox_headbox" / "Male_Adult_03_facial.fbx"
+    human = REAL / "mpfb_expression_units" / "makehuman_mpfb_expression_units.blend"
+    out = tmp_path / "matrix.json"
+    assert main(["standards", str(male), str(human), "--rules", str(ROOT / "examples" / "mpfb_convention.toml"),
+                 "--format", "json", "--output", str(out)]) == 0
+    rigs = json.loads(out.read_text())["rigs"]
+    covers = {(Path(r["file"]).name, s["name"]): s for r in rigs for s in r["standards"]}
+    # the Rocketbox avatar ships ARKit's 52 as its AK_ set, and a Roblox set's worth of FACS shapes
+    assert (covers["Male_Adult_03_facial.fbx", "arkit"]["covered"], covers["Male_Adult_03_facial.fbx", "arkit"]["approximate"]) == (52, [])
+    assert covers["Male_Adult_03_facial.fbx", "roblox"]["missing"] == []
+    # MakeHuman's expression units (read with the example convention): brows, lids and mouth, no gaze
+    human_arkit = covers["makehuman_mpfb_expression_units.blend", "arkit"]
+    assert human_arkit["map"]["browInnerUp"] == [["eyebrows-left-inner-up", 1.0], ["eyebrows-right-inner-up", 1.0]]
+    assert "eyeLookUpLeft" in human_arkit["missing"]
+    female = REAL / "rocketbox_headbox" / "Female_Adult_01_mayainput.fbx"
+    capsys.readouterr()
+    assert main(["standards", str(female)]) == 2
+    assert "no mesh with shape keys" in capsys.readouterr().err
