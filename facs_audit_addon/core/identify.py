@@ -22,7 +22,7 @@ DIRECTIONS = ("up", "out", "fwd", "across", "pitch", "yaw")
 UPPER_FACE = ("forehead", "brows_inner", "brows_outer", "upper_lids", "lower_lids", "eyes")
 LOWER_FACE = ("upper_lip", "lower_lip", "lip_corners", "chin", "jaw", "mouth_interior")
 SETTINGS = ("brow_split", "one_sided_share", "min_score", "single_action_score", "combination_share",
-            "empty_share")
+            "confident_score", "confident_margin", "empty_share")
 #: candidates listed per shape, best first
 MOST = 3
 
@@ -200,54 +200,63 @@ class Description:
 
 
 def describe(ctx, rules):
-    """The Description of every shape of ``ctx`` (an AuditContext) in the regions of ``rules``."""
+    """The Description of every shape of ``ctx`` (an AuditContext) in the regions of ``rules``.
+
+    Every sum is a (shapes x vertices) @ (vertices x regions) product over the vertices the shapes move,
+    in float32: no per-shape loop and no (shapes x vertices x 3) copy.
+    """
     frame, masks = ctx.frame, ctx.region_masks
     active = np.flatnonzero(frame.active)
     coords = face_coordinates(masks.layout, frame.local(ctx.snapshot.basis[active]))
-    weights = _region_weights(masks, active, coords[:, 0], rules)
-    motion = ctx.motion[:, active].astype(np.float64)
-    deltas = ctx.snapshot.deltas[:, active, :]
-    lateral = np.sign(coords[:, 0])
+    weights = _region_weights(masks, active, coords[:, 0], rules).astype(np.float32)  # (r, n)
+    lateral = np.sign(coords[:, 0]).astype(np.float32)
+    depth = coords[:, 3].astype(np.float32)
+    deltas = ctx.snapshot.deltas
+    # motion along the frame's axes: lateral (+ character's left), up, forward; (k, n) each
+    local = deltas[:, active, :].reshape(-1, 3) @ frame.axes.T.astype(np.float32)  # one BLAS product
+    along = [np.ascontiguousarray(local[:, c].reshape(len(deltas), len(active))) for c in range(3)]
+    del local
+    motion = np.ascontiguousarray(ctx.motion[:, active])
+    outward = along[0] * lateral
+    right = np.concatenate([weights, weights * depth, weights * depth ** 2]).T  # (n, 3r)
+    r = len(rules.regions)
+
+    def per_region(values):
+        product = (values @ right).astype(np.float64)
+        return product[:, :r], product[:, r:2 * r], product[:, 2 * r:]
+
     energy = np.square(motion)
-    total = energy.sum(axis=1)
+    total = energy.sum(axis=1, dtype=np.float64)
     total[total == 0] = 1.0
-    shares = energy @ weights.T / total[:, None]
-    amount = motion @ weights.T
-    amount[amount == 0] = 1.0
-    world = np.stack([deltas[:, :, c].astype(np.float64) @ weights.T for c in range(3)], axis=2)
-    local = world @ frame.axes.T.astype(np.float64)  # (k, r, 3): lateral, up, forward
-    sideways = deltas.astype(np.float64) @ frame.axes[0].astype(np.float64)  # (k, n) lateral motion
-    out = (sideways * lateral) @ weights.T
-    band = energy * (np.abs(coords[:, 0]) > 0.05)[None, :]
-    left_energy = (band * (lateral > 0)).sum(axis=1)
-    sides_energy = band.sum(axis=1)
-    left = np.divide(left_energy, sides_energy, out=np.full_like(left_energy, 0.5), where=sides_energy > 0)
-    one_sided = rules.settings["one_sided_share"]
-    side = tuple("L" if share >= one_sided else "R" if share <= 1 - one_sided else "B" for share in left)
+    shares = per_region(energy)[0] / total[:, None]
+    moved, moved_depth, moved_depth2 = per_region(motion)
+    moved[moved == 0] = 1.0
+    side_x, _, _ = per_region(along[0])
+    up, up_depth, _ = per_region(along[1])
+    forward, _, _ = per_region(along[2])
+    out, out_depth, _ = per_region(outward)
     # rotations (an eyeball turning, a jaw hinging) move the front of a region one way and its back the
     # other: their mean motion is small, the covariance of depth and motion (about the motion-weighted
     # mean depth, so a translation gives none) is not
-    depth = coords[:, 3].astype(np.float64)
-    moved = motion @ weights.T
-    moved[moved == 0] = 1.0
-    mean_depth = motion @ (weights * depth).T / moved
-    variance = np.maximum(motion @ (weights * depth ** 2).T / moved - mean_depth ** 2, 0.0)
-    reach = np.sqrt(variance) * moved
+    mean_depth = moved_depth / moved
+    reach = np.sqrt(np.maximum(moved_depth2 / moved - mean_depth ** 2, 0.0)) * moved
     reach[reach == 0] = 1.0
-    ups = deltas.astype(np.float64) @ frame.axes[1].astype(np.float64)  # (k, n) upward motion
-    pitch = np.clip((ups @ (weights * depth).T - (ups @ weights.T) * mean_depth) / reach, -1.0, 1.0)
-    yaw = np.clip(((sideways * lateral) @ (weights * depth).T - out * mean_depth) / reach, -1.0, 1.0)
-    direction = np.stack([local[:, :, 1] / amount, out / amount, local[:, :, 2] / amount, local[:, :, 0] / amount,
-                          pitch, yaw], axis=2)
+    pitch = np.clip((up_depth - up * mean_depth) / reach, -1.0, 1.0)
+    yaw = np.clip((out_depth - out * mean_depth) / reach, -1.0, 1.0)
+    sided = energy * (np.abs(coords[:, 0]) > 0.05)
+    left_energy = (sided * (lateral > 0)).sum(axis=1, dtype=np.float64)
+    sides_energy = sided.sum(axis=1, dtype=np.float64)
+    left = np.divide(left_energy, sides_energy, out=np.full_like(left_energy, 0.5), where=sides_energy > 0)
+    one_sided = rules.settings["one_sided_share"]
+    side = tuple("L" if share >= one_sided else "R" if share <= 1 - one_sided else "B" for share in left)
     # the size of a sideways shift, not its sign: the sign picks the variant (jaw left or right)
-    direction[:, :, 3] = np.abs(direction[:, :, 3])
-    for i, s in enumerate(side):
-        if s != "B":
-            direction[i, :, 3] = 0.0  # a one-sided shape's outward motion is its sideways motion
+    direction = np.stack([up / moved, out / moved, forward / moved, np.abs(side_x) / moved, pitch, yaw], axis=2)
+    one = np.array([s != "B" for s in side])
+    direction[one, :, 3] = 0.0  # a one-sided shape's outward motion is its sideways motion
     features = (np.sqrt(shares)[:, :, None] * direction).reshape(len(side), -1)
-    net = motion.sum(axis=1)
+    net = motion.sum(axis=1, dtype=np.float64)
     net[net == 0] = 1.0
-    across = sideways.sum(axis=1) / net
+    across = along[0].sum(axis=1, dtype=np.float64) / net
     return Description(features, shares, left, side, across)
 
 
@@ -318,9 +327,9 @@ def landmarks_from_motion(ctx):
     local = frame.local(ctx.snapshot.basis[active])
     span = float(frame.high[1] - frame.low[1]) or 1.0
     height = (local[:, 1] - frame.low[1]) / span
-    energy = np.square(ctx.motion[:, active].astype(np.float64))
-    totals = energy.sum(axis=1, keepdims=True)
-    density = (energy / np.where(totals > 0, totals, 1.0)).sum(axis=0)
+    energy = np.square(ctx.motion[:, active])
+    totals = energy.sum(axis=1, keepdims=True, dtype=np.float64).astype(np.float32)
+    density = (energy / np.where(totals > 0, totals, 1.0)).sum(axis=0, dtype=np.float64)
     hist, edges = np.histogram(height, bins=LANDMARK_BINS, range=(0.0, 1.0), weights=density)
     hist = np.convolve(hist, [0.25, 0.5, 0.25], mode="same")
     centres = (edges[:-1] + edges[1:]) / 2
