@@ -98,21 +98,9 @@ def to_text(rigs):
     return "\n".join(lines) + ("\n" if not lines else "")
 
 
-def confident(identity, rules):
-    """The best Candidate when it is clear: a high score and a margin over any other action."""
-    if not identity.candidates:
-        return None
-    best = identity.candidates[0]
-    others = [c.score for c in identity.candidates[1:] if c.action != best.action]
-    margin = best.score - (others[0] if others else 0.0)
-    settings = rules.settings
-    if best.score >= settings["confident_score"] and margin >= settings["confident_margin"]:
-        return best
-    return None
-
-
 def draft_convention(rigs, rules, name):
     """A convention file (rules/conventions format) for the identified rigs, to review before use."""
+    from .core.identify import confident
     files = ", ".join(sorted({Path(file).name for file, _, _ in rigs}))
     lines = [f"# Drafted by `facs_audit_addon identify --draft-convention` from the geometry of {files}.",
              "# Review before use: each mapping is what the shape's motion looks like, not what its author meant.",

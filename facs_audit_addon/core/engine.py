@@ -21,7 +21,20 @@ def audit_rig(snapshot, rulebook, *, profile=None, convention=None, file="", scr
         Memory for the audit's large arrays, reused by the next rig (batches).
     """
     ctx = audit_context(snapshot, rulebook, profile=profile, convention=convention, scratch=scratch)
-    return report_from(ctx, [f for check in CHECKS for f in check(ctx) if f is not None], file)
+    return report_from(ctx, run_checks(ctx), file)
+
+
+def run_checks(ctx):
+    """Every check's findings on ``ctx`` (see drop_shadowed)."""
+    return drop_shadowed([f for check in CHECKS for f in check(ctx) if f is not None])
+
+
+def drop_shadowed(findings):
+    """Findings less ``conflation.identified-as-other`` on shapes a conflation or co-activation finding
+    already names: the geometric reading speaks only where no rule said what else the shape is."""
+    named = {shape for f in findings if f.category in ("conflation", "coactivation")
+             and f.rule != "conflation.identified-as-other" for shape in f.shapes}
+    return [f for f in findings if f.rule != "conflation.identified-as-other" or not set(f.shapes) & named]
 
 
 def audit_context(snapshot, rulebook, *, profile=None, convention=None, scratch=None):

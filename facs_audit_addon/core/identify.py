@@ -25,6 +25,8 @@ SETTINGS = ("brow_split", "one_sided_share", "min_score", "single_action_score",
             "confident_score", "confident_margin", "empty_share")
 #: candidates listed per shape, best first
 MOST = 3
+#: moving vertices describe() reads at most (a stride over denser meshes)
+SAMPLE = 8000
 
 
 @dataclass(frozen=True)
@@ -199,42 +201,46 @@ class Description:
     across: np.ndarray
 
 
-def describe(ctx, rules):
-    """The Description of every shape of ``ctx`` (an AuditContext) in the regions of ``rules``.
+def describe(ctx, rules, rows=None):
+    """The Description of the shapes of ``ctx`` (an AuditContext; ``rows``: only these shape indices)
+    in the regions of ``rules``.
 
     Every sum is a (shapes x vertices) @ (vertices x regions) product over the vertices the shapes move,
     in float32: no per-shape loop and no (shapes x vertices x 3) copy.
     """
     frame, masks = ctx.frame, ctx.region_masks
     active = np.flatnonzero(frame.active)
+    # a region's share and mean direction need no more than a few thousand of its vertices: a fixed
+    # stride over dense meshes (30k moving vertices: every 4th) keeps identify within the audit's time
+    active = active[::max(1, -(-len(active) // SAMPLE))]
     coords = face_coordinates(masks.layout, frame.local(ctx.snapshot.basis[active]))
     weights = _region_weights(masks, active, coords[:, 0], rules).astype(np.float32)  # (r, n)
     lateral = np.sign(coords[:, 0]).astype(np.float32)
     depth = coords[:, 3].astype(np.float32)
-    deltas = ctx.snapshot.deltas
+    deltas = ctx.snapshot.deltas if rows is None else ctx.snapshot.deltas[rows]
     # motion along the frame's axes: lateral (+ character's left), up, forward; (k, n) each
     local = deltas[:, active, :].reshape(-1, 3) @ frame.axes.T.astype(np.float32)  # one BLAS product
     along = [np.ascontiguousarray(local[:, c].reshape(len(deltas), len(active))) for c in range(3)]
     del local
-    motion = np.ascontiguousarray(ctx.motion[:, active])
+    motion = np.ascontiguousarray((ctx.motion if rows is None else ctx.motion[rows])[:, active])
     outward = along[0] * lateral
-    right = np.concatenate([weights, weights * depth, weights * depth ** 2]).T  # (n, 3r)
     r = len(rules.regions)
+    plain, deep, deeper = weights.T, (weights * depth).T, (weights * depth ** 2).T  # (n, r) each
 
-    def per_region(values):
-        product = (values @ right).astype(np.float64)
-        return product[:, :r], product[:, r:2 * r], product[:, 2 * r:]
+    def per_region(values, *columns):
+        product = (values @ np.concatenate(columns, axis=1)).astype(np.float64)
+        return [product[:, i * r:(i + 1) * r] for i in range(len(columns))]
 
     energy = np.square(motion)
     total = energy.sum(axis=1, dtype=np.float64)
     total[total == 0] = 1.0
-    shares = per_region(energy)[0] / total[:, None]
-    moved, moved_depth, moved_depth2 = per_region(motion)
+    shares = per_region(energy, plain)[0] / total[:, None]
+    moved, moved_depth, moved_depth2 = per_region(motion, plain, deep, deeper)
     moved[moved == 0] = 1.0
-    side_x, _, _ = per_region(along[0])
-    up, up_depth, _ = per_region(along[1])
-    forward, _, _ = per_region(along[2])
-    out, out_depth, _ = per_region(outward)
+    side_x, = per_region(along[0], plain)
+    up, up_depth = per_region(along[1], plain, deep)
+    forward, = per_region(along[2], plain)
+    out, out_depth = per_region(outward, plain, deep)
     # rotations (an eyeball turning, a jaw hinging) move the front of a region one way and its back the
     # other: their mean motion is small, the covariance of depth and motion (about the motion-weighted
     # mean depth, so a translation gives none) is not
@@ -357,24 +363,30 @@ def landmarks_from_motion(ctx):
 
 def _identities(ctx, rules):
     description = describe(ctx, rules)
-    scores = reference_scores(description, rules)
+    return identities_of(ctx, rules, description, reference_scores(description, rules))
+
+
+def identities_of(ctx, rules, description, scores, rows=None):
+    """An Identity per shape of ``ctx`` (or per ``rows``) from their Description and reference scores."""
     peak = float(ctx.max_motion.max()) if len(ctx.max_motion) else 0.0
     upper = [i for i, region in enumerate(rules.regions) if region in UPPER_FACE]
     lower = [i for i, region in enumerate(rules.regions) if region in LOWER_FACE]
     out = []
-    for i, name in enumerate(ctx.snapshot.names):
+    # d: the shape's row in the description, i: its index in the rig
+    for d, i in enumerate(range(len(ctx.snapshot.names)) if rows is None else rows):
+        name = ctx.snapshot.names[i]
         if name in ctx.invalid:
             out.append(Identity(name, (), "holds NaN or infinite deltas"))
             continue
         if peak == 0 or float(ctx.max_motion[i]) < rules.settings["empty_share"] * peak:
             out.append(Identity(name, (), "moves nothing"))
             continue
-        candidates = _candidates(ctx, rules, description, i, scores[i])
-        upper_share, lower_share = description.shares[i, upper].sum(), description.shares[i, lower].sum()
+        candidates = _candidates(ctx, rules, description, d, scores[d])
+        upper_share, lower_share = description.shares[d, upper].sum(), description.shares[d, lower].sum()
         limit = rules.settings["combination_share"]
         if upper_share >= limit and lower_share >= limit:
             out.append(Identity(name, (), "moves both the upper and the lower face: a combination of actions or "
-                                          "an expression", _resembles(ctx, rules, description, i, scores[i], upper, lower)))
+                                          "an expression", _resembles(ctx, rules, description, d, scores[d], upper, lower)))
             continue
         if not candidates or candidates[0].score < rules.settings["single_action_score"]:
             best = f" (closest: {candidates[0].label} at {candidates[0].score:.2f})" if candidates else ""
@@ -449,3 +461,16 @@ def _resembles(ctx, rules, description, i, row, upper, lower):
         if candidate is not None:
             out.append(candidate.label)
     return tuple(out)
+
+
+def confident(identity, rules):
+    """The best Candidate when it is clear: a high score and a margin over any other action, else None."""
+    if not identity.candidates:
+        return None
+    best = identity.candidates[0]
+    others = [c.score for c in identity.candidates[1:] if c.action != best.action]
+    margin = best.score - (others[0] if others else 0.0)
+    settings = rules.settings
+    if best.score >= settings["confident_score"] and margin >= settings["confident_margin"]:
+        return best
+    return None

@@ -123,6 +123,8 @@ class Rulebook:
     #: parsed coactivation.toml (see pairs.py), or None when absent
     coactivation: object = None
     root: str = ""
+    #: parsed identify.toml (see identify.py), or None when absent
+    identify: object = None
 
     def profile(self, name):
         if name not in self.profiles:
@@ -233,8 +235,13 @@ def load_rulebook(rules_dir=None, extra_files=()):
         from .pairs import parse_coactivation
         doc = _Doc(root / "coactivation.toml")
         coactivation = parse_coactivation(doc, catalog, findings)
-    return Rulebook(catalog=catalog, conventions=conventions, profiles=profiles, naming=naming,
+    book = Rulebook(catalog=catalog, conventions=conventions, profiles=profiles, naming=naming,
                     findings=findings, regions=regions, coactivation=coactivation, root=str(root))
+    if regions is not None and (root / "identify.toml").is_file():
+        from dataclasses import replace
+        from .identify import load_identify_rules
+        book = replace(book, identify=load_identify_rules(book))
+    return book
 
 
 def _load_catalog(doc):
