@@ -62,3 +62,19 @@ def test_1978_lid_names():
     assert [(f.shapes, f.aus) for f in found] == [(("AU42_L_Slit",), ("AU42", "AU43")), (("squint_R",), ("AU44", "AU7"))]
     assert "in FACS 2002 AU42 is an optional AU4 component (depressor supercilii)" in found[0].message
     assert found[0].measures["closest"][0][0] in ("AU43", "AU45")
+
+
+def test_incremental_update_recomputes_the_comparison():
+    from facs_audit_addon.core import AuditSession, RigSnapshot, audit_rig, load_rulebook
+    rulebook = load_rulebook()
+    basis, shapes = mouth_face()
+    shapes["AU13_L_CheekPuffer"] = shapes["AU14_L"] * 0.9 + shapes["AU12_L"] * 0.2
+    session = AuditSession(rulebook, profile="generic")
+    session.audit(RigSnapshot.from_shapes("Face", basis, shapes))
+    # the dimpler is re-sculpted: the cheek puffer no longer resembles it most
+    changed = {"AU14_L": shapes["AU45_L"] * 0.5}
+    updated = _former(session.update(changed))
+    shapes.update(changed)
+    full = _former(audit_rig(RigSnapshot.from_shapes("Face", basis, shapes), rulebook, profile="generic"))
+    assert [f.message for f in updated] == [f.message for f in full]
+    assert full[0].measures["closest"][0][0] != "AU14"
