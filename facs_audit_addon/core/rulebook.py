@@ -194,7 +194,7 @@ class _Doc:
         value = self.get(table, key, list, where, default=[], required=required)
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                self.fail(f"{where}.{key}[{i}]", f"expected str, got {type(item).__name__}")
+                self.fail(f"{where}.{key}[{i}]" if where else f"{key}[{i}]", f"expected str, got {type(item).__name__}")
         return tuple(value)
 
     def only(self, table, allowed, where):
