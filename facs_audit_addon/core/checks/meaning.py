@@ -13,6 +13,9 @@ from ..rulebook import normalize
 from ..text import listing
 from .conflation import conflation_hits
 
+#: the second-closest action is named too when its cosine is at least this share of the closest one's
+RUNNER_UP_SHARE = 0.5
+
 
 def former_meaning(ctx, name, parsed):
     """The catalog's Former entry whose words appear in ``name`` (AU_13_CheekPuffer), or None."""
@@ -69,7 +72,8 @@ def _finding(ctx, code, former, names, lateral, tagged):
         (best, (value, other)), rest = ranked[0], ranked[1:]
         closest.append([best, value])
         part = f"{name} to {best} ({value:.2f} with {other}"
-        verdicts.append(part + (f"; {rest[0][0]} {rest[0][1][0]:.2f})" if rest else ")"))
+        close = rest and rest[0][1][0] >= RUNNER_UP_SHARE * value
+        verdicts.append(part + (f"; {rest[0][0]} {rest[0][1][0]:.2f})" if close else ")"))
     if verdicts:
         text += f" Closest catalogued action by cosine with the rig's own shapes: {'; '.join(verdicts)}."
         measures["closest"] = closest
