@@ -48,6 +48,15 @@ def test_unclear_variant_keeps_both_missing_in_one_line():
     assert "AU23 horizontal and vertical" in found[0].message and "neither type clearly" in found[0].message
 
 
+def test_several_missing_actions_are_one_line():
+    names = [n for n in CORE if not n.startswith(("AU45", "AU28", "AU16"))]
+    found = findings(names, profile="facs-core")
+    assert [(f.rule, f.aus, f.measures["count"]) for f in found] == [
+        ("coverage.missing-au", ("AU16", "AU28", "AU43", "AU45"), 3)]
+    assert found[0].message == ("Missing 3 actions facs-core requires: AU16 (Lower Lip Depressor); AU28 (Lip Suck); "
+                                "AU43 or AU45 (Eyes Closed) left and right.")
+
+
 # -- point 9: present only in combination -------------------------------------------------------------
 
 def test_action_only_in_a_combination_is_not_missing():
@@ -86,11 +95,15 @@ def test_other_sets_profile_is_one_info_line_when_a_profile_is_chosen():
     assert found[0].measures == {"profile": "facs-core", "chosen": "arkit-52", "missing-side": 2}
     # no --profile: every set's own default profile is in force
     default = audit_rig(snapshot(names), RULEBOOK)
-    assert sorted((f.rule, f.aus) for f in default.findings if f.rule.startswith("coverage.")) == [
-        ("coverage.missing-side", ("AU10",)), ("coverage.missing-side", ("AU12",))]
+    found = [f for f in default.findings if f.rule.startswith("coverage.")]
+    # several missing sides of one set: one line listing them
+    assert [(f.rule, f.severity, f.aus, f.shapes, f.side) for f in found] == [
+        ("coverage.missing-side", "error", ("AU10", "AU12"), ("AU_10_L", "AU_12_L"), "R")]
+    assert found[0].message == ("2 actions lack a side facs-core requires (the rig has them only bilateral or on one "
+                                "side): AU10 (Upper Lip Raiser) right; AU12 (Lip Corner Puller) right.")
     # asking for that set's profile: its gaps are errors again
     asked = audit_rig(snapshot(names), RULEBOOK, profile="facs-core")
-    assert [f.severity for f in asked.findings if f.rule.startswith("coverage.")] == ["error", "error"]
+    assert [f.severity for f in asked.findings if f.rule.startswith("coverage.")] == ["error"]
 
 
 def test_complete_other_set_says_nothing():

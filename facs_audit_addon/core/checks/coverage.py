@@ -19,6 +19,14 @@ GAP_WORDS = {
 }
 
 
+#: kinds of gap listed in one finding per set when there are several: the message for the list
+MERGED = {
+    "coverage.missing-au": "Missing {count} actions {profile} requires: {items}.",
+    "coverage.missing-side": "{count} actions lack a side {profile} requires (the rig has them only bilateral or "
+                             "on one side): {items}.",
+}
+
+
 def check_coverage(ctx):
     for shape_set in ctx.sets:
         if shape_set.profile is None:
@@ -27,17 +35,17 @@ def check_coverage(ctx):
         measured = _measured(ctx, shape_set)
         # a shape whose variant is measured counts as that variant
         present |= {(p.au, p.side, measured[n][0]) for n, p in shape_set.parsed.items() if measured.get(n, ("",))[0]}
-        found, reported, combined = [], set(), _combined(shape_set)
+        gaps, reported, combined = [], set(), _combined(shape_set)
         for requirement in shape_set.profile.requirements:
-            for finding, aus in _requirement(ctx, shape_set, requirement, present, combined, measured):
+            for finding, item, aus in _requirement(ctx, shape_set, requirement, present, combined, measured):
                 reported.update(aus)
-                found.append(finding)
-        found.extend(_lone_sides(ctx, shape_set, present, reported))
-        found = [f for f in found if f is not None]
-        if found and not ctx.asked(shape_set):
-            yield _summary(ctx, shape_set, found)
+                gaps.append((finding, item))
+        gaps.extend((finding, None) for finding in _lone_sides(ctx, shape_set, present, reported))
+        gaps = [(f, item) for f, item in gaps if f is not None]
+        if gaps and not ctx.asked(shape_set):
+            yield _summary(ctx, shape_set, [f for f, _ in gaps])
         else:
-            yield from found
+            yield from _merged(ctx, shape_set, gaps)
 
 
 def required_aus(profile):
@@ -87,7 +95,7 @@ def _requirement(ctx, shape_set, requirement, present, combined, measured):
     # one finding per kind of gap: "AU4 corrugator, depressor and procerus", not three lines
     for rule, wanted in dict.fromkeys((r, w) for r, w, _ in gaps):
         variants = [v for r, w, v in gaps if (r, w) == (rule, wanted)]
-        yield _gap(ctx, shape_set, requirement, rule, list(wanted), variants, measured), set(aus)
+        yield *_gap(ctx, shape_set, requirement, rule, list(wanted), variants, measured), set(aus)
 
 
 def _gap(ctx, shape_set, requirement, rule, wanted, variants, measured):
@@ -113,7 +121,8 @@ def _gap(ctx, shape_set, requirement, rule, wanted, variants, measured):
         text = (f"{what}{where} only in combination with {_joined(partners)} ({listing(shapes, 4)}): "
                 "no shape performs it alone.")
         return ctx.finding(rule, f"{text} Required by {profile.name}.", aus=aus, side="".join(wanted),
-                           shapes=shapes, measures=measures, profile=profile)
+                           shapes=shapes, measures=measures, profile=profile), None
+    item = what if name else f"{what}{where}"
     if rule == "coverage.missing-variant":
         text = f"Missing {what}{where}: " + _variant_evidence(ctx, aus, variants, related, measured, measures)
     elif rule == "coverage.missing-side":
@@ -123,7 +132,25 @@ def _gap(ctx, shape_set, requirement, rule, wanted, variants, measured):
         text, related = f"Missing {what}{where}.", []
     # the shapes that do exist for this action, so a click in Blender lands on the lone side
     return ctx.finding(rule, f"{text} Required by {profile.name}.", aus=aus, side="".join(wanted),
-                       shapes=related, measures=measures, profile=profile)
+                       shapes=related, measures=measures, profile=profile), item
+
+
+def _merged(ctx, shape_set, gaps):
+    """The findings of one set, with every missing action in one line and every missing side in another:
+    a rig built to another spec lacks many, and a reviewer reads them as one list."""
+    profile = shape_set.profile
+    for finding, item in gaps:
+        group = [(f, i) for f, i in gaps if f.rule == finding.rule and i is not None]
+        if finding.rule not in MERGED or len(group) < 2:
+            yield finding
+        elif finding is group[0][0]:
+            items = [i for _, i in group]
+            sides = [f.side for f, _ in group]
+            text = MERGED[finding.rule].format(count=len(group), profile=profile.name, items="; ".join(items))
+            yield ctx.finding(finding.rule, text, profile=profile, side=sides[0] if len(set(sides)) == 1 else "",
+                              aus=list(dict.fromkeys(a for f, _ in group for a in f.aus)),
+                              shapes=list(dict.fromkeys(n for f, _ in group for n in f.shapes)),
+                              measures={"profile": profile.name, "count": len(group), "sides": sides})
 
 
 def _variant_evidence(ctx, aus, variants, related, measured, measures):
