@@ -116,9 +116,10 @@ def test_complete_other_set_says_nothing():
 def test_rest_poses_move_nothing_without_a_warning():
     names = CORE + ["_Neutral", "neutral", "AA_VI_00_Sil", "AA_VI_01_PP"]
     found = findings(names, profile="facs-core", empty=("_Neutral", "neutral", "AA_VI_00_Sil"))
-    # the viseme set is one unrecognised-set line that neither names nor counts its rest pose
+    # the viseme set is one unrecognised-set line; its rest pose is not counted among the unread shapes
     assert [(f.rule, f.shapes) for f in found] == [("naming.unrecognised-set", ("AA_VI_01_PP",))]
     assert found[0].message.startswith("1 of 1 shapes in set AA_VI_")
+    assert found[0].message.endswith("(AA_VI_00_Sil: rest pose).")
     # an empty shape that is not a rest pose is still reported
     found = findings(CORE + ["Neutralish"], profile="facs-core", empty=("Neutralish",))
     assert {f.rule for f in found} == {"coverage.empty-shape", "naming.unknown-name"}

@@ -16,7 +16,8 @@ def check_naming(ctx):
             # a vendor set (visemes, tracker extras) that no convention covers: one summary line
             yield ctx.finding("naming.unrecognised-set",
                               f"{len(shape_set.unknown)} of {total} shapes{where} match no known "
-                              f"naming convention ({listing(shape_set.unknown, 4)}); they are not audited against FACS.",
+                              f"naming convention ({listing(shape_set.unknown, 4)}); they are not audited against FACS"
+                              + (f" ({listing(shape_set.rest, 2)}: rest pose)." if shape_set.rest else "."),
                               shapes=shape_set.unknown, measures={"count": len(shape_set.unknown), "read": read})
             if not shape_set.recognised:
                 continue
