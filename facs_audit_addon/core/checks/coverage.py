@@ -150,7 +150,9 @@ def _merged(ctx, shape_set, gaps):
             yield ctx.finding(finding.rule, text, profile=profile, side=sides[0] if len(set(sides)) == 1 else "",
                               aus=list(dict.fromkeys(a for f, _ in group for a in f.aus)),
                               shapes=list(dict.fromkeys(n for f, _ in group for n in f.shapes)),
-                              measures={"profile": profile.name, "count": len(group), "sides": sides})
+                              measures={"profile": profile.name, "count": len(group),
+                                        # each gap on its own, so a baseline knows the line by its gaps
+                                        "gaps": [["+".join(f.aus), f.side] for f, _ in group]})
 
 
 def _variant_evidence(ctx, aus, variants, related, measured, measures):
