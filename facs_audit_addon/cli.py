@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, cmd_fix
 from .core import AuditError, load_rulebook
 from .core.report import FAIL_ON, NO_BASELINE, Baseline, exit_code, to_json, to_junit, to_text
 from .batch import Job, audit_here, audit_in_jobs
@@ -47,6 +47,7 @@ def build_parser(prog="python -m facs_audit_addon"):
     audit.add_argument("--jobs", type=_jobs, default=1, metavar="N",
                        help="audit N files at a time: this process and N-1 worker processes, each "
                             "with its own Blender (default: 1); the report is the same whatever N")
+    cmd_fix.add_parser(commands)
     listing = commands.add_parser("profiles", help="list delivery profiles and naming conventions")
     listing.add_argument("--rules", action="append", default=[], metavar="TOML")
     return parser
@@ -59,6 +60,8 @@ def main(argv=None, prog="python -m facs_audit_addon"):
         args = build_parser(prog).parse_args(argv)
         if args.command == "profiles":
             return _list_profiles(args)
+        if args.command == "fix":
+            return cmd_fix.run(args)
         return _audit(args)
     except UsageError as error:
         print(f"facs-audit: usage error: {error} (see --help)", file=sys.stderr)

@@ -124,9 +124,11 @@ def plan_fix(ctx, finding, fix):
 def preferred_fix(ctx, finding, allowed, findings=()):
     """The one fix of ``allowed`` (ids) the ``fix`` command applies to ``finding``, or None.
 
-    Which side is the reference (mirror and symmetrize): the side with fewer findings of its own in
+    When both directions of a mirror or symmetrize fix are allowed, the reference side is chosen:
+    for a pair, the side with fewer findings of its own in
     ``findings`` (copying a shape that leaks or crosses the midline copies its problems), then the
-    stronger side (a weak side is usually an unfinished or damped copy), then the left.
+    stronger one (a weak side is usually an unfinished or damped copy), then the left; for a
+    bilateral shape, its stronger half, then the left.
     """
     fixes = [fix for fix in fixes_for(finding, ctx.rulebook) if fix in allowed]
     if not fixes:
@@ -138,14 +140,14 @@ def preferred_fix(ctx, finding, allowed, findings=()):
         energy = {name: float(np.square(_delta(ctx, name), dtype=np.float64).sum()) for name in (left, right)}
         from_left = (own[left], -energy[left]) <= (own[right], -energy[right])
         wanted = "mirror-left-to-right" if from_left else "mirror-right-to-left"
-        return wanted if wanted in fixes else None
+        return wanted if wanted in fixes else fixes[0]
     if any(fix.startswith("symmetrize-") for fix in fixes):
         delta = _delta(ctx, finding.shapes[0])
         lateral = _lateral(ctx)
         energy = np.square(delta, dtype=np.float64).sum(axis=1)
         from_left = float(energy[lateral > 0].sum()) >= float(energy[lateral < 0].sum())
         wanted = "symmetrize-left-to-right" if from_left else "symmetrize-right-to-left"
-        return wanted if wanted in fixes else None
+        return wanted if wanted in fixes else fixes[0]
     return fixes[0]
 
 
