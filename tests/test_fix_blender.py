@@ -145,7 +145,10 @@ def fix_undo(obj, profile, rule, fix, shapes=(), changed=(), created=(), deleted
     undone = keys(name)
     assert list(undone) == list(before)
     assert all(np.array_equal(undone[n], before[n], equal_nan=True) for n in before)
-    bpy.ops.ed.redo()
+    # and redo brings the fix back (the promise checks that follow read the redone keys)
+    assert bpy.ops.ed.redo() == {'FINISHED'}
+    redone = keys(name)
+    assert list(redone) == list(fixed) and all(np.array_equal(redone[n], fixed[n], equal_nan=True) for n in fixed)
     return before, fixed
 
 

@@ -125,10 +125,9 @@ def preferred_fix(ctx, finding, allowed, findings=()):
     """The one fix of ``allowed`` (ids) the ``fix`` command applies to ``finding``, or None.
 
     When both directions of a mirror or symmetrize fix are allowed, the reference side is chosen:
-    for a pair, the side with fewer findings of its own in
-    ``findings`` (copying a shape that leaks or crosses the midline copies its problems), then the
-    stronger one (a weak side is usually an unfinished or damped copy), then the left; for a
-    bilateral shape, its stronger half, then the left.
+    for a pair, the side with fewer findings of its own in ``findings`` (copying a shape that leaks
+    or crosses the midline copies its problems), then the stronger one (a weak side is usually an
+    unfinished or damped copy), then the left; for a bilateral shape, its stronger half, then the left.
     """
     fixes = [fix for fix in fixes_for(finding, ctx.rulebook) if fix in allowed]
     if not fixes:
@@ -414,7 +413,7 @@ def _side_word(word, side, naming):
     pairs = dict(zip(naming.left, naming.right)) | dict(zip(naming.right, naming.left))
     own = lower in (naming.left if side == "L" else naming.right)
     new = lower if own else pairs.get(lower, lower)
-    if word.isupper() and len(word) > 0:
+    if word.isupper():
         return new.upper()
     if word[:1].isupper():
         return new.capitalize()
