@@ -121,26 +121,30 @@ def _fix_file(source, target, args, rulebook, profile, allowed):
 
 
 def _fix_object(obj, source, rulebook, profile, convention, allowed):
-    """Fix one object until no allowed fix is left; returns (changes made, the re-audit's RigReport)."""
+    """Fix one object until no allowed fix is left; returns (changes made, the re-audit's RigReport).
+
+    After a fix that only changes deltas, the session re-audits the changed keys (milliseconds, the
+    face frame held); once nothing is left to fix, a full audit checks again from scratch.
+    """
+    from .blender.extract import read_shape_delta, snapshot_from_object
     from .blender.fix_ops import write_plan
+    from .core import AuditSession
     from .core.fixes import FixError, plan_fix, preferred_fix
 
-    tried, changes = set(), 0
+    session = AuditSession(rulebook, profile=profile, convention=convention, file=str(source))
+    report = session.audit(snapshot_from_object(obj, source=str(source)))
+    tried, changes, full = set(), 0, True
     for _ in range(MAX_FIXES):
-        ctx, report = _audit(obj, source, rulebook, profile, convention)
-        chosen = None
-        for finding in report.findings:
-            fixes = allowed.get(None, set()) | allowed.get(finding.rule, set())
-            fix = preferred_fix(ctx, finding, fixes, report.findings)
-            if fix is not None and (finding.rule, finding.shapes, fix) not in tried:
-                chosen = finding, fix
-                break
+        chosen = _next_fix(session.context, report, allowed, tried, preferred_fix)
         if chosen is None:
-            return changes, report
+            if full:
+                return changes, report
+            report, full = session.audit(snapshot_from_object(obj, source=str(source))), True
+            continue
         finding, fix = chosen
         tried.add((finding.rule, finding.shapes, fix))
         try:
-            plan = plan_fix(ctx, finding, fix)
+            plan = plan_fix(session.context, finding, fix)
         except FixError as error:
             print(f"facs-audit: {source}: {obj.name}: {fix} skipped: {error}", file=sys.stderr)
             continue
@@ -148,14 +152,18 @@ def _fix_object(obj, source, rulebook, profile, convention, allowed):
         for line in plan.changes:
             print(f"{source}: {obj.name}: {line} ({fix}, {finding.rule})")
         changes += len(plan.changes)
+        if plan.created or plan.renamed or plan.deleted:
+            report, full = session.audit(snapshot_from_object(obj, source=str(source))), True
+        else:
+            report, full = session.update({name: read_shape_delta(obj, name) for name in plan.deltas}), False
     raise AuditError(f"{source}: {obj.name}: more than {MAX_FIXES} fixes; stopped")
 
 
-def _audit(obj, source, rulebook, profile, convention):
-    from .blender.extract import snapshot_from_object
-    from .core.checks import CHECKS
-    from .core.engine import audit_context, report_from
-
-    ctx = audit_context(snapshot_from_object(obj, source=str(source)), rulebook, profile=profile,
-                        convention=convention)
-    return ctx, report_from(ctx, [f for check in CHECKS for f in check(ctx) if f is not None], str(source))
+def _next_fix(ctx, report, allowed, tried, preferred_fix):
+    """(finding, fix) of the first finding with an allowed fix not tried yet, or None."""
+    for finding in report.findings:
+        fixes = allowed.get(None, set()) | allowed.get(finding.rule, set())
+        fix = preferred_fix(ctx, finding, fixes, report.findings)
+        if fix is not None and (finding.rule, finding.shapes, fix) not in tried:
+            return finding, fix
+    return None

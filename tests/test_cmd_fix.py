@@ -102,3 +102,23 @@ def test_bad_input_is_one_line_and_exit_2(rigs, tmp_path, case):
     assert len(lines) == 1 and lines[0].startswith("facs-audit: "), result.stderr
     assert "Traceback" not in result.stderr
     assert digest(rig) == before
+
+
+ROCKETBOX = ROOT.parent / "shared" / "real_rigs" / "rocketbox_headbox" / "Male_Adult_03_facial.fbx"
+
+
+@pytest.mark.skipif(not ROCKETBOX.is_file(), reason=f"shared real rig not found: {ROCKETBOX}")
+def test_safe_fixes_on_rocketbox(tmp_path):
+    """FBX in, .blend out: every mismatched pair mirrored and every lopsided bilateral shape symmetrized
+    (32 + 6 on the Rocketbox male); what is left needs a rigger (exit 1: errors remain)."""
+    import json
+    out = tmp_path / "rocketbox_fixed.blend"
+    fixed = run("fix", ROCKETBOX, "--output", out)
+    assert fixed.returncode == 1, fixed.stderr[-2000:]
+    lines = fixed.stdout.splitlines()
+    assert sum("(mirror-" in line for line in lines) == 32
+    assert sum("(symmetrize-" in line for line in lines) == 6
+    assert lines[-1].endswith(f"38 change(s), written to {out}; re-audit: 14 errors, 18 warnings, 2 info")
+    report = json.loads(run("audit", out, "--format", "json").stdout)
+    rules = {f["rule"] for f in report["rigs"][0]["findings"]}
+    assert not rules & {"symmetry.pair-mismatch", "symmetry.bilateral-asymmetric"}

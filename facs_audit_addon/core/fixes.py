@@ -168,15 +168,17 @@ def mirror_field(ctx, delta):
     return out
 
 
-_LONELY = weakref.WeakKeyDictionary()
+#: id(mirror map) -> (weak reference to it, interpolation): contexts of one rig's re-audits share a map
+_LONELY = {}
 
 
 def _lonely_weights(ctx):
     """(rows, neighbours (m, k), weights (m, k)) for the vertices without a mirror partner."""
-    cached = _LONELY.get(ctx)
-    if cached is not None and cached[0] is ctx.mirror_map:
+    mirror = ctx.mirror_map
+    cached = _LONELY.get(id(mirror))
+    if cached is not None and cached[0]() is mirror:
         return cached[1]
-    rows = np.flatnonzero(ctx.mirror_map.partner < 0)
+    rows = np.flatnonzero(mirror.partner < 0)
     basis = ctx.snapshot.basis
     if rows.size == 0:
         result = rows, np.zeros((0, 1), np.int64), np.zeros((0, 1))
@@ -190,7 +192,9 @@ def _lonely_weights(ctx):
         weights[exact] = 0.0
         weights[exact, 0] = 1.0
         result = rows, neighbours, weights / weights.sum(axis=1, keepdims=True)
-    _LONELY[ctx] = (ctx.mirror_map, result)
+    for key in [key for key, (ref, _) in _LONELY.items() if ref() is None]:
+        del _LONELY[key]
+    _LONELY[id(mirror)] = (weakref.ref(mirror), result)
     return result
 
 
