@@ -328,3 +328,24 @@ def test_delete_duplicate_rocketbox(registered):
         _copy_key(obj, "AK_44_MouthSmileLeft", "AK_52_MouthSmileLeft")  # a second ARKit smile left
     fix_undo(rocketbox(duplicate), "auto", "naming.duplicate-mapping", "delete-duplicate",
              shapes=("AK_52_MouthSmileLeft",), deleted={"AK_52_MouthSmileLeft"})
+
+
+def test_apply_fix_refuses_a_linked_mesh(registered, tmp_path):
+    """A mesh linked from a library cannot be changed here: one line says so, nothing is written."""
+    library = tmp_path / "library.blend"
+    local = sample("pair-mismatch")
+    bpy.ops.wm.save_as_mainfile(filepath=str(library), copy=True)
+    mesh = local.data
+    bpy.data.objects.remove(local)
+    bpy.data.meshes.remove(mesh)
+    with bpy.data.libraries.load(str(library), link=True) as (_, linked):
+        linked.objects = ["Face"]
+    obj = linked.objects[0]
+    bpy.context.scene.collection.objects.link(obj)
+    results = audit(obj, "facs-film")
+    before = keys(obj.name)
+    with pytest.raises(RuntimeError, match="linked from the library"):
+        bpy.ops.facs_audit.apply_fix(index=0, fix="mirror-left-to-right")
+    assert len(results.findings) == 1
+    after = keys(obj.name)
+    assert all(np.array_equal(before[n], after[n]) for n in before)

@@ -127,10 +127,14 @@ class FACS_AUDIT_OT_apply_fix(MeshWithShapeKeys, bpy.types.Operator):
             return {'CANCELLED'}
         item = results.findings[self.index]
         rule, shapes = item.rule, _shapes(item)
-        try:
-            if obj.mode != 'OBJECT':
-                # Edit and Sculpt Mode hold their own copy of the keys; leaving flushes it into the mesh.
+        if obj.mode != 'OBJECT':
+            # Edit and Sculpt Mode hold their own copy of the keys; leaving flushes it into the mesh.
+            try:
                 bpy.ops.object.mode_set(mode='OBJECT')
+            except RuntimeError as error:
+                self.report({'ERROR'}, f"Cannot fix {obj.name} outside Object Mode: {str(error).strip()}")
+                return {'CANCELLED'}
+        try:
             report = audit_object(context, obj)  # fresh: the fix is computed on the keys as they are now
             finding = finding_of(report, item)
             if finding is None:
