@@ -1,10 +1,13 @@
 """Run every check over one rig snapshot and return its report. No I/O happens here."""
 
+from dataclasses import replace
+
 import numpy as np
 
 from .checks import CHECKS
 from .context import AuditContext, ShapeSet
 from .errors import RigInputError
+from .fixes import fixes_for
 from .model import RigReport, ShapeSetInfo
 from .names import NameReader
 from .rulebook import normalize
@@ -46,7 +49,7 @@ def audit_context(snapshot, rulebook, *, profile=None, convention=None, scratch=
 
 def report_from(ctx, findings, file=""):
     """The RigReport of a context and its findings (sorted: reports are byte-stable)."""
-    findings = sorted(findings, key=lambda f: f.sort_key())
+    findings = sorted((replace(f, fixes=fixes_for(f, ctx.rulebook)) for f in findings), key=lambda f: f.sort_key())
     main = main_set(ctx.sets)
     infos = tuple(ShapeSetInfo(s.prefix, s.convention, s.profile.name if s.profile else "", len(s.names),
                                len(s.parsed) + len(s.combinations)) for s in ctx.sets)

@@ -98,6 +98,7 @@ def finding_dict(finding, known=None):
            "message": finding.message, "measures": dict(sorted(finding.measures.items()))}
     if finding.vertices:
         out["vertices"] = list(finding.vertices)
+    out["fixes"] = list(getattr(finding, "fixes", ()))
     if known is not None:
         out["known"] = known
     return out

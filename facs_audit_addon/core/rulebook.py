@@ -134,6 +134,8 @@ class FindingRule:
     severity: str
     summary: str
     why: str
+    #: stable ids of the fixes that may resolve this rule's findings (see core/fixes.py)
+    fixes: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -338,22 +340,27 @@ def _former(doc, item, key):
 
 
 def _load_findings(doc):
+    from .fixes import FIXES  # here, not at the top: fixes.py reads names through names.py, which imports this module
     findings = {}
     for rule_id, entry in doc.data.items():
         if not re.fullmatch(r"[a-z]+\.[a-z0-9-]+", rule_id):
             doc.fail(rule_id, "rule ids look like 'category.kebab-name'")
         if not isinstance(entry, dict):
             doc.fail(rule_id, "expected a table")
-        doc.only(entry, {"category", "severity", "summary", "why"}, rule_id)
+        doc.only(entry, {"category", "severity", "summary", "why", "fixes"}, rule_id)
         category = doc.get(entry, "category", str, rule_id, required=True)
         if category not in CATEGORIES or not rule_id.startswith(category + "."):
             doc.fail(f"{rule_id}.category", f"must be one of {', '.join(CATEGORIES)} and prefix the id")
         severity = doc.get(entry, "severity", str, rule_id, required=True)
         if severity not in SEVERITIES:
             doc.fail(f"{rule_id}.severity", f"must be one of {', '.join(SEVERITIES)}")
+        fixes = doc.strings(entry, "fixes", rule_id)
+        for i, fix in enumerate(fixes):
+            if fix not in FIXES:
+                doc.fail(f"{rule_id}.fixes[{i}]", f"unknown fix '{fix}' (known: {', '.join(FIXES)})")
         findings[rule_id] = FindingRule(rule_id, category, severity,
                                         doc.get(entry, "summary", str, rule_id, required=True),
-                                        doc.get(entry, "why", str, rule_id, required=True))
+                                        doc.get(entry, "why", str, rule_id, required=True), fixes)
     return findings
 
 
