@@ -110,15 +110,23 @@ ROCKETBOX = ROOT.parent / "shared" / "real_rigs" / "rocketbox_headbox" / "Male_A
 @pytest.mark.skipif(not ROCKETBOX.is_file(), reason=f"shared real rig not found: {ROCKETBOX}")
 def test_safe_fixes_on_rocketbox(tmp_path):
     """FBX in, .blend out: every mismatched pair mirrored and every lopsided bilateral shape symmetrized
-    (32 + 6 on the Rocketbox male); what is left needs a rigger (exit 1: errors remain)."""
+    (as many changes as the audit of the input has such findings); what is left needs a rigger (exit 1:
+    errors remain), and the summary line counts what a fresh audit of the output finds."""
     import json
+    before = json.loads(run("audit", ROCKETBOX, "--format", "json").stdout)["rigs"][0]["findings"]
     out = tmp_path / "rocketbox_fixed.blend"
     fixed = run("fix", ROCKETBOX, "--output", out)
     assert fixed.returncode == 1, fixed.stderr[-2000:]
     lines = fixed.stdout.splitlines()
-    assert sum("(mirror-" in line for line in lines) == 32
-    assert sum("(symmetrize-" in line for line in lines) == 6
-    assert lines[-1].endswith(f"38 change(s), written to {out}; re-audit: 14 errors, 18 warnings, 2 info")
+    pairs = sum(f["rule"] == "symmetry.pair-mismatch" for f in before)
+    lopsided = sum(f["rule"] == "symmetry.bilateral-asymmetric" for f in before)
+    assert pairs > 10 and lopsided > 2
+    assert sum("(mirror-" in line for line in lines) == pairs
+    assert sum("(symmetrize-" in line for line in lines) == lopsided
     report = json.loads(run("audit", out, "--format", "json").stdout)
     rules = {f["rule"] for f in report["rigs"][0]["findings"]}
     assert not rules & {"symmetry.pair-mismatch", "symmetry.bilateral-asymmetric"}
+    counts = report["rigs"][0]["summary"]
+    assert lines[-1].endswith(f"{pairs + lopsided} change(s), written to {out}; re-audit: {counts['error']} errors, "
+                              f"{counts['warning']} warnings, {counts['info']} info")
+    assert counts["error"] < sum(f["severity"] == "error" for f in before)
