@@ -13,10 +13,10 @@ from . import __version__
 from .core import AuditError, load_rulebook
 from .core.report import FAIL_ON, NO_BASELINE, Baseline, exit_code, to_json, to_junit, to_text
 from .batch import Job, audit_here, audit_in_jobs
-from . import cmd_identify, cmd_standards
+from . import cmd_fix, cmd_identify, cmd_standards
 
 #: subcommands in modules of their own: each has add_parser(subparsers) and run(args) -> exit code
-_COMMANDS = {"standards": cmd_standards, "identify": cmd_identify}
+_COMMANDS = {"fix": cmd_fix, "identify": cmd_identify, "standards": cmd_standards}
 
 SUPPORTED = (".blend", ".fbx", ".glb", ".gltf", ".usd", ".usda", ".usdc", ".usdz")
 

@@ -19,29 +19,50 @@ class Baseline:
 
     A finding is known when the baseline has one for the same file name, object, rule, shapes and
     side; its message and numbers may differ (a sculpt fix changes them without fixing the problem).
+    A finding that lists several gaps (``measures["gaps"]``: several missing actions in one line) is
+    known when each of its gaps is, as a line of its own or inside such a list.
     """
 
-    def __init__(self, keys=()):
+    def __init__(self, keys=(), listed=()):
         self.keys = frozenset(keys)
+        #: gaps known from inside a list (measures["gaps"]) of the baseline
+        self.listed = frozenset(listed)
 
     @classmethod
     def load(cls, path):
         try:
             with open(path, encoding="utf-8") as handle:
                 document = json.load(handle)
-            return cls(_key(rig["file"], rig["object"], f["rule"], f["shapes"], f["side"])
-                       for rig in document["rigs"] for f in rig["findings"])
+            keys, listed = [], []
+            for rig in document["rigs"]:
+                for f in rig["findings"]:
+                    gaps = f.get("measures", {}).get("gaps")
+                    keys.append(_key(rig["file"], rig["object"], f["rule"], f["shapes"], f["side"]))
+                    (listed if gaps else keys).extend(
+                        _gap_keys(rig["file"], rig["object"], f["rule"], f["aus"], f["side"], gaps))
+            return cls(keys, listed)
         except OSError as error:
             raise AuditError(f"{path}: cannot read the baseline ({error.strerror})") from None
         except (ValueError, KeyError, TypeError) as error:
             raise AuditError(f"{path}: not a facs-audit JSON report ({type(error).__name__}: {error})") from None
 
     def known(self, report, finding):
-        return _key(report.file, report.object, finding.rule, finding.shapes, finding.side) in self.keys
+        gaps = finding.measures.get("gaps")
+        if gaps:
+            return all(key in self.keys or key in self.listed
+                       for key in _gap_keys(report.file, report.object, finding.rule, (), "", gaps))
+        if _key(report.file, report.object, finding.rule, finding.shapes, finding.side) in self.keys:
+            return True
+        return _gap_keys(report.file, report.object, finding.rule, finding.aus, finding.side)[0] in self.listed
 
 
 def _key(file, obj, rule, shapes, side):
     return (PurePath(file).name, obj, rule, tuple(shapes), side)
+
+
+def _gap_keys(file, obj, rule, aus, side, gaps=None):
+    """Keys of a finding's gaps: ``gaps`` ([actions joined by '+', side] each), else the finding as one gap."""
+    return [(PurePath(file).name, obj, rule, "gap", code, gap_side) for code, gap_side in gaps or [("+".join(aus), side)]]
 
 
 NO_BASELINE = Baseline()
@@ -77,6 +98,7 @@ def finding_dict(finding, known=None):
            "message": finding.message, "measures": dict(sorted(finding.measures.items()))}
     if finding.vertices:
         out["vertices"] = list(finding.vertices)
+    out["fixes"] = list(getattr(finding, "fixes", ()))
     if known is not None:
         out["known"] = known
     return out

@@ -7,6 +7,7 @@ findings that involve none of them are kept. The face frame, mirror map, regions
 are properties of the head, held from the last full audit (``audit`` re-estimates them).
 """
 
+from .checks.meaning import former_meaning
 from .engine import audit_context, report_from, run_checks
 from .errors import RigInputError
 
@@ -67,5 +68,7 @@ class AuditSession:
         out = set(names)
         for shape_set in {id(ctx.set_of(n)): ctx.set_of(n) for n in names if ctx.set_of(n)}.values():
             out |= {n for n, p in shape_set.parsed.items() if p.au in related}
+            # an earlier-meaning finding compares its shapes with every other shape of the set
+            out |= {n for n, p in shape_set.parsed.items() if former_meaning(ctx, n, p) is not None}
         return out
 
