@@ -18,8 +18,11 @@ def add_parser(subparsers):
     merge.add_argument("reports", nargs="+", metavar="REPORT.json", help="JSON reports of audit --shard I/N")
     merge.add_argument("--format", choices=FORMATS, default="json")
     merge.add_argument("--output", help="write the report to this file instead of stdout")
-    merge.add_argument("--fail-on", choices=FAIL_ON, default="error",
-                       help="lowest severity that makes the exit code 1 (default: error)")
+    merge.add_argument("--fail-on", choices=FAIL_ON,
+                       help="lowest severity that makes the exit code 1 (default: the config's, else error)")
+    merge.add_argument("--config", metavar="TOML",
+                       help="project config whose fail_on applies (default: the nearest facs-audit.toml); "
+                            "waivers and severities come from the reports, as the audit applied them")
     merge.add_argument("--rules", action="append", default=[], metavar="TOML",
                        help="the extra rule files the audit used (rule help in SARIF, JUnit test cases)")
     return merge
@@ -28,6 +31,10 @@ def add_parser(subparsers):
 def run(args):
     from .core import load_rulebook
 
+    from .project import project_config
+
+    args.profile = None
+    project_config(args)  # only its fail_on: the reports already hold the rest
     batch = merge_reports([load_report(path) for path in args.reports])
     rulebook = load_rulebook(extra_files=args.rules)
     write(render(args.format, batch, rulebook, args.fail_on), args.output)
