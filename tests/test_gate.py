@@ -236,3 +236,40 @@ def test_sarif_on_a_real_rig(tmp_path):
     assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == rig.as_uri() for r in run["results"])
     names = {loc["name"] for r in run["results"] for loc in r["locations"][0]["logicalLocations"]}
     assert {"ICTFaceModel", "cheekSquint_L", "cheekRaiser_L", "PupilDilate_R"} <= names
+
+
+def test_waiver_matching_rules(tmp_path):
+    import datetime
+
+    from facs_audit_addon.core.model import Finding, RigReport
+    from facs_audit_addon.core.waivers import Waiver, Waivers
+
+    def finding(rule, shapes=(), aus=()):
+        return Finding(rule=rule, category=rule.split(".")[0], severity="error", message=f"{rule} {shapes}",
+                       shapes=shapes, aus=aus)
+
+    pair = finding("symmetry.pair-mismatch", ("AU12_L", "AU12_R"), ("AU12",))
+    frown = finding("symmetry.pair-mismatch", ("AU15_L", "AU15_R"), ("AU15",))
+    tongue = finding("coverage.missing-au", (), ("AD19",))
+    jaw = finding("coverage.missing-au", (), ("AU26",))
+    reports = [RigReport(str(tmp_path / "chars" / "hero.blend"), "Face", "", "", (), (pair, frown, tongue, jaw), 1, 4),
+               RigReport(str(tmp_path / "props" / "hero.blend"), "Face", "", "", (), (pair,), 1, 1)]
+    day = datetime.date(2026, 6, 1)
+    entries = [
+        Waiver(1, "symmetry.pair-mismatch", ("AU12_L",), "only one of the pair listed", day),  # matches nothing
+        Waiver(2, "symmetry.pair-mismatch", ("AU12_*",), "old", datetime.date(2026, 5, 31)),  # expired
+        Waiver(3, "symmetry.pair-mismatch", ("AU12_L", "AU12_R"), "by design", day, file="chars/*.blend"),
+        Waiver(4, "coverage.missing-au", (), "no tongue in this show", day, aus=("AD19",)),
+    ]
+    waivers = Waivers(entries, day=day, root=tmp_path).apply(reports)
+    hero, prop = reports
+    assert waivers.match(hero, pair) == (entries[2], True)  # the unexpired match wins over the expired one
+    assert waivers.match(prop, pair) == (entries[1], False)  # outside chars/: only the expired waiver
+    assert waivers.match(hero, frown) is None
+    assert waivers.match(hero, tongue) == (entries[3], True) and waivers.match(hero, jaw) is None
+    assert [waivers.status(w) for w in entries] == ["stale", "expired", "active", "active"]
+    assert waivers.counts == {1: 0, 2: 2, 3: 1, 4: 1}
+    assert waivers.notes() == [
+        "waiver 1 (symmetry.pair-mismatch on AU12_L) matches no finding (stale: remove it)",
+        "waiver 2 (symmetry.pair-mismatch on AU12_*) expired on 2026-05-31: 2 findings count again"]
+    assert Waivers(entries[1:2], day=datetime.date(2026, 5, 31)).apply(reports).silences(prop, pair)  # last day

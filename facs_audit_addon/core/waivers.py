@@ -81,7 +81,8 @@ class Waiver:
 
 def finding_key(report, finding):
     """What identifies one finding of one rig across runs and shard reports."""
-    return (report.file, report.object, finding.rule, tuple(finding.shapes), finding.side, finding.message)
+    return (report.file, report.object, finding.rule, tuple(finding.shapes), tuple(finding.aus), finding.side,
+            finding.message)
 
 
 class Waivers:
@@ -159,11 +160,11 @@ class Waivers:
 
     def _relative(self, file):
         """The rig path relative to the config's folder when under it (posix), else as given."""
-        path = Path(file)
+        # absolute, not resolved: a rig reached through a symlinked folder keeps the path it was given
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except (ValueError, OSError):
-            return path.as_posix()
+            return Path(os.path.abspath(file)).relative_to(os.path.abspath(self.root)).as_posix()
+        except ValueError:
+            return Path(file).as_posix()
 
     @classmethod
     def recorded(cls, listings, hits):
