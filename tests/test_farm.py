@@ -185,3 +185,23 @@ def test_progress_on_a_terminal_is_one_updating_line(farm):
     assert " rigs/s, " in text and "[2/2] " + files[1] + " (" in text and " 0s left)\r\n" in text
     assert "\nfacs-audit: [1/2]" not in text  # the line is rewritten in place, not repeated
     assert stdout.startswith(files[0]) and "facs-audit: [" not in stdout  # the report alone on stdout
+
+
+def test_real_rigs_in_shards_merge_into_the_single_run(tmp_path):
+    from gate_helpers import REAL_RIGS
+
+    files = sorted(str(p) for p in REAL_RIGS.glob("*/*") if p.suffix in (".blend", ".fbx", ".glb"))
+    if len(files) < 2:
+        pytest.skip(f"{REAL_RIGS} not present")
+    single = cli("audit", *files, "--format", "json", cwd=tmp_path)
+    shards = []
+    for index in (1, 2):
+        out = tmp_path / f"shard-{index}.json"
+        cli("audit", *files, "--shard", f"{index}/2", "--format", "json", "--output", out, cwd=tmp_path)
+        shards.append(out)
+    assert all(json.loads(path.read_text())["shard"]["files"] for path in shards)  # both shards have work
+    merged = cli("merge", *shards, cwd=tmp_path)
+    assert merged.stdout == single.stdout and merged.returncode == single.returncode
+    document = json.loads(single.stdout)
+    # the Rocketbox body mesh without facial shapes is an input error, reported in its place
+    assert len(document["rigs"]) >= 3 and document["summary"]["input_errors"] == len(document["errors"])
