@@ -1,5 +1,6 @@
 """Sample rigs and a CLI runner for the delivery-gate and farm tests (config, waivers, formats, shards)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -46,3 +47,13 @@ def gate_rigs(tmp_path_factory):
     project = tmp_path_factory.mktemp("project")
     build_rigs(project / "rigs")
     return project
+
+
+def validate_sarif(text):
+    """The SARIF log in ``text``, validated against the official 2.1.0 schema (skips without it)."""
+    jsonschema = pytest.importorskip("jsonschema")
+    if not SARIF_SCHEMA.is_file():
+        pytest.skip(f"{SARIF_SCHEMA} not present")
+    log = json.loads(text)
+    jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(log)
+    return log

@@ -13,7 +13,7 @@ import pytest
 
 from facs_audit_addon.shard import select as shard_select, split
 
-from gate_helpers import ROOT, cli, gate_rigs  # noqa: F401  (fixture)
+from gate_helpers import ROOT, cli, gate_rigs, validate_sarif  # noqa: F401  (fixture)
 
 TEMPLATE = ROOT / "examples" / "openjd" / "facs_audit_job.yaml"
 OPENJD = Path(sys.executable).parent / "openjd"
@@ -104,6 +104,9 @@ def test_shard_reports_merge_into_the_single_run(farm):
     lines = [line for line in single["json"].stderr.splitlines() if line.startswith("facs-audit: [")]
     assert [line.split("]")[0] for line in lines] == [f"facs-audit: [{i}/6" for i in range(1, 7)]
     assert all(line.endswith(" left)") and " rigs/s, " in line for line in lines)
+    # last: it skips where jsonschema or the schema file is absent
+    notes = validate_sarif(single["sarif"].stdout)["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert [n["descriptor"]["id"] for n in notes] == ["input-error", "waiver"]
 
 
 def test_merge_refuses_shards_that_do_not_make_a_whole(farm, tmp_path):

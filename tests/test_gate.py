@@ -10,7 +10,7 @@ from facs_audit_addon.core.config import Config, load_config
 from facs_audit_addon.core.errors import RuleFileError
 
 from core_helpers import RULEBOOK
-from gate_helpers import REAL_RIGS, SARIF_SCHEMA, cli, gate_rigs  # noqa: F401  (fixture)
+from gate_helpers import REAL_RIGS, cli, gate_rigs, validate_sarif  # noqa: F401  (fixture)
 
 CONFIG = """
 profile = "facs-film"
@@ -157,21 +157,12 @@ def test_unquoted_dotted_severity_keys_read_as_rule_ids(tmp_path):
 
 # -- SARIF and Markdown ------------------------------------------------------------------------------
 
-def _validate_sarif(text):
-    jsonschema = pytest.importorskip("jsonschema")
-    if not SARIF_SCHEMA.is_file():
-        pytest.skip(f"{SARIF_SCHEMA} not present")
-    log = json.loads(text)
-    jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(log)
-    return log
-
-
 def test_sarif_validates_and_locates_every_result(tmp_path, gate_rigs):
     folder = project(tmp_path, gate_rigs)
     baseline = tmp_path / "baseline.json"
     baseline.write_text(cli("audit", "rigs/pair-mismatch.blend", "--format", "json", cwd=folder).stdout)
     result = cli("audit", "rigs", "--format", "sarif", "--baseline", baseline, cwd=folder)
-    log = _validate_sarif(result.stdout)
+    log = validate_sarif(result.stdout)
     run = log["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert {rule["id"] for rule in rules} == set(RULEBOOK.findings)
@@ -228,7 +219,7 @@ def test_sarif_on_a_real_rig(tmp_path):
         pytest.skip(f"{rig} not present")
     result = cli("audit", rig, "--format", "sarif", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
-    run = _validate_sarif(result.stdout)["runs"][0]
+    run = validate_sarif(result.stdout)["runs"][0]
     found = sorted((r["ruleId"], r["level"]) for r in run["results"])
     assert found == [("coverage.missing-au", "error"), ("naming.duplicate-mapping", "error"),
                      ("naming.duplicate-mapping", "error"), ("naming.mixed-conventions", "warning"),
