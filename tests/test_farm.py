@@ -208,3 +208,28 @@ def test_real_rigs_in_shards_merge_into_the_single_run(tmp_path):
     document = json.loads(single.stdout)
     # the Rocketbox body mesh without facial shapes is an input error, reported in its place
     assert len(document["rigs"]) >= 3 and document["summary"]["input_errors"] == len(document["errors"])
+
+
+def test_progress_in_a_log_is_one_line_per_rig_with_rate_and_time_left():
+    import io
+
+    from facs_audit_addon.progress import Progress
+
+    ticks = iter([100.0, 102.0, 104.0, 106.0, 108.0])  # start, then one rig every 2 s
+    log = io.StringIO()
+    progress = Progress(4, stream=log, clock=lambda: next(ticks))
+    progress.step("a.blend")
+    progress.message("facs-audit: error: b.blend: not a blend file")
+    for name in ("b.blend", "c.blend", "d.blend"):
+        progress.step(name)
+    progress.close()
+    assert log.getvalue().splitlines() == [
+        "facs-audit: [1/4] a.blend (0.50 rigs/s, 6s left)",
+        "facs-audit: error: b.blend: not a blend file",
+        "facs-audit: [2/4] b.blend (0.50 rigs/s, 4s left)",
+        "facs-audit: [3/4] c.blend (0.50 rigs/s, 2s left)",
+        "facs-audit: [4/4] d.blend (0.50 rigs/s, 0s left)",
+    ]
+    hours = Progress(10000, stream=io.StringIO(), clock=iter([0.0, 3.0]).__next__)
+    hours.step("a.blend")
+    assert hours.stream.getvalue().endswith("(0.33 rigs/s, 8h19m left)\n")

@@ -264,3 +264,21 @@ def test_waiver_matching_rules(tmp_path):
         "waiver 1 (symmetry.pair-mismatch on AU12_L) matches no finding (stale: remove it)",
         "waiver 2 (symmetry.pair-mismatch on AU12_*) expired on 2026-05-31: 2 findings count again"]
     assert Waivers(entries[1:2], day=datetime.date(2026, 5, 31)).apply(reports).silences(prop, pair)  # last day
+
+
+def test_markdown_stays_under_the_comment_size_limit():
+    from facs_audit_addon.core.model import Finding, RigReport
+    from facs_audit_addon.core.report_markdown import MAX_CHARS, to_markdown
+    from facs_audit_addon.output import Batch
+
+    findings = tuple(Finding(rule="naming.unknown-name", category="naming", severity="warning",
+                             message=f"1 shape name(s) match no naming convention: shape{i:05d} | x.", shapes=(f"s{i}",))
+                     for i in range(3000))
+    text = to_markdown(Batch([RigReport("big.blend", "Face", "generic", "", (), findings, 10, 3000)]), "error")
+    assert len(text) < MAX_CHARS
+    assert "### facs-audit: passes the gate" in text
+    assert text.count("\n1. ") + text.count("\n10. ") == 2  # ten groups on top
+    more = int(re.search(r"\| \.\.\. and (\d+) more: see the JSON or SARIF report \|", text).group(1))
+    rows = text.split("<details>")[1].count("\n| warning |")
+    assert rows + more == 3000 - 10
+    assert "shape00000 \\| x." in text  # a pipe in a message does not break the table
