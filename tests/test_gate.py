@@ -124,6 +124,8 @@ def test_select_and_ignore_longest_prefix_wins():
 
 @pytest.mark.parametrize("text, key", [
     ("profil = 'facs-core'\n", "profil"),
+    ("profile = 'facs-cor'\n", "profile"),
+    ("profile = 'studio.toml'\n", "profile"),
     ("select = ['namin']\n", "select[0]"),
     ("ignore = 'naming'\n", "ignore"),
     ("[severity]\n'symmetry.pair-mismatch' = 'fatal'\n", "severity.symmetry.pair-mismatch"),

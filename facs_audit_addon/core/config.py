@@ -59,6 +59,8 @@ class Config:
 
     def check(self, rulebook):
         """Check the rule ids and prefixes against the rulebook (one-line RuleFileError otherwise)."""
+        if self.profile and not self.profile.endswith(".toml") and self.profile not in rulebook.profiles:
+            self._fail("profile", f"unknown profile '{self.profile}' (known: {', '.join(sorted(rulebook.profiles))})")
         known = set(rulebook.findings)
         for key in ("select", "ignore"):
             for i, entry in enumerate(getattr(self, key)):
@@ -179,6 +181,8 @@ def load_config(path):
         rules.append(str(resolved))
     if profile and profile.endswith(".toml"):  # a profile file is relative to the config too
         profile = str(path.parent / profile)
+        if not Path(profile).is_file():
+            fail("profile", f"profile file not found: {profile}")
     severity = {}
     table = data.get("severity", {})
     if not isinstance(table, dict):
