@@ -6,6 +6,8 @@ needs neither the rigs nor the config). Shard reports must come from one split: 
 each once. Reports without a ``shard`` entry are joined in the order given.
 """
 
+import json
+
 from .core import AuditError
 from .core.report import FAIL_ON, Baseline, exit_code
 from .core.report_load import load_report
@@ -61,6 +63,10 @@ def merge_reports(loaded):
     batch = Batch(reports=reports, input_errors=errors, baseline=Baseline(set().union(*(i.known for i in loaded))),
                   baseline_used=loaded[0].baseline_used)
     if loaded[0].waivers is not None:
+        definitions = {json.dumps([{k: v for k, v in w.items() if k not in ("status", "findings")}
+                                   for w in item.waivers], sort_keys=True) for item in loaded}
+        if len(definitions) > 1:
+            raise AuditError("the reports disagree: they were audited with different waivers")
         hits = {key: hit for item in loaded for key, hit in item.waiver_hits.items()}
         batch.waivers = Waivers.recorded([item.waivers for item in loaded], hits)
     return batch
