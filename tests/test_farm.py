@@ -206,8 +206,10 @@ def test_real_rigs_in_shards_merge_into_the_single_run(tmp_path):
     merged = cli("merge", *shards, cwd=tmp_path)
     assert merged.stdout == single.stdout and merged.returncode == single.returncode
     document = json.loads(single.stdout)
-    # the Rocketbox body mesh without facial shapes is an input error, reported in its place
-    assert len(document["rigs"]) >= 3 and document["summary"]["input_errors"] == len(document["errors"])
+    # every file is audited or reported as an input error (the Rocketbox body without facial shapes;
+    # on Blender 4.2 also the MPFB file saved by a newer Blender)
+    assert {rig["file"] for rig in document["rigs"]} | {error["file"] for error in document["errors"]} == set(files)
+    assert document["rigs"] and document["errors"]
 
 
 def test_progress_in_a_log_is_one_line_per_rig_with_rate_and_time_left():
