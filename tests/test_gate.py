@@ -284,3 +284,10 @@ def test_markdown_stays_under_the_comment_size_limit():
     rows = text.split("<details>")[1].count("\n| warning |")
     assert rows + more == 3000 - 10
     assert "shape00000 \\| x." in text  # a pipe in a message does not break the table
+
+
+def test_a_bad_today_override_is_one_line(tmp_path, gate_rigs):
+    result = cli("audit", gate_rigs / "rigs" / "clean.blend", cwd=tmp_path, today="next tuesday")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == ("facs-audit: error: FACS_AUDIT_TODAY='next tuesday': expected an ISO date "
+                                     "like 2026-12-31")
