@@ -5,9 +5,12 @@ Every comparison works on the vertices that have a mirror partner (see mirror.py
 topology is reported once (rig.unmatched-mirror) and the rest of the face is still audited.
 """
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 
 from ..model import OTHER_SIDE
+from ..visible import length_words
 from ..text import SIDE_WORDS
 from .region import escalate, region_words, worst_vertices
 
@@ -54,7 +57,8 @@ def check_symmetry(ctx):
             if not ctx.touches(name, entries.get(twin, (0, name))[1]) or _empty(ctx, i, name):
                 continue
             if twin == key:
-                if action.laterality != "unilateral":
+                # a bilateral shape that is its L + R pair has the pair's asymmetry: reported on the pair
+                if action.laterality != "unilateral" and name not in ctx.sums:
                     yield _self_symmetry(ctx, i, name, parsed, lateral)
             elif twin in entries and twin not in done:
                 j, other, other_parsed = entries[twin]
@@ -78,70 +82,191 @@ def _empty(ctx, i, name):
     return float(ctx.max_motion[i]) < ctx.threshold("empty_shape", name) * ctx.frame.scale
 
 
-def _mirror_error(ctx, i, j):
-    """Relative RMS difference between shape ``i`` and shape ``j`` seen in the mirror, on matched vertices.
+@dataclass(frozen=True)
+class Comparison:
+    """Shape ``i`` against shape ``j`` seen in the mirror, on matched vertices (see :func:`_compare`).
 
-    Returns (error, per-vertex squared difference (n,) float32, strength ratio |j| / |i|). The error is
-    |a - mirror(b)| / max(|a|, |mirror(b)|): 0 for a perfect mirror, |1 - s| / max(1, s) for a mirrored
-    copy scaled by s. Only vertices where either shape moves are computed: the others add nothing, and
-    most shapes move a small part of the face.
+    error : relative RMS difference |a - mirror(b)| / max(|a|, |mirror(b)|)
+    squared : (n,) float32 per-vertex squared difference beyond the mirror noise, on ``i``'s vertices
+    ratio : RMS strength |j| / |i|
+    visible : largest difference beyond the mirror noise (rig units)
+    worst : vertex of ``i`` where it is
+    largest : largest raw difference (rig units); floor: the mirror noise at the worst vertex
+    peak_ratio : largest motion of ``j`` / largest motion of ``i``
+    centroid_shift : distance between the centres of motion of ``i`` and of mirrored ``j`` (rig units)
     """
+
+    error: float
+    squared: np.ndarray
+    ratio: float
+    visible: float = 0.0
+    worst: int = -1
+    largest: float = 0.0
+    floor: float = 0.0
+    peak_ratio: float = 1.0
+    centroid_shift: float = 0.0
+
+
+def _compare(ctx, i, j):
+    """Shape ``i`` against shape ``j`` seen in the mirror. Only vertices where either shape moves are
+    computed: the others add nothing, and most shapes move a small part of the face."""
     partner = ctx.mirror_map.partner
     deltas, motion = ctx.snapshot.deltas, ctx.motion
     has = partner >= 0
     support = np.flatnonzero(has & ((motion[i] > 0) | (motion[j][np.maximum(partner, 0)] > 0)))
+    squared = np.zeros(len(partner), dtype=np.float32)
+    if not len(support):
+        return Comparison(0.0, squared, 1.0)
     a = deltas[i][support]
     mirrored = deltas[j][partner[support]] @ ctx.mirror_map.reflect
     diff = a - mirrored
-    squared = np.zeros(len(partner), dtype=np.float32)
-    squared[support] = np.einsum("ij,ij->i", diff, diff)
+    raw = np.einsum("ij,ij->i", diff, diff)
     norm_a = float(np.sqrt(np.einsum("ij,ij->", a, a)))
     norm_b = float(np.sqrt(np.einsum("ij,ij->", mirrored, mirrored)))
     scale = max(norm_a, norm_b)
     if scale <= 0:
-        return 0.0, squared, 1.0
-    return float(np.sqrt(squared.sum(dtype=np.float64))) / scale, squared, norm_b / norm_a if norm_a > 0 else np.inf
+        return Comparison(0.0, squared, 1.0)
+    error = float(np.sqrt(raw.sum(dtype=np.float64))) / scale
+    ratio = norm_b / norm_a if norm_a > 0 else np.inf
+    length = np.sqrt(raw)
+    floor = ctx.mirror_noise.floor(deltas[i], deltas[j], support, partner)
+    excess = np.maximum(length - floor, 0.0)
+    squared[support] = np.square(excess)
+    at = int(np.argmax(excess))
+    peak_i, peak_j = float(motion[i][support].max()), float(motion[j][partner[support]].max())
+    # centres of motion (weighted by motion energy), the second one seen in the mirror
+    points = ctx.snapshot.basis[support]
+    weight_a, weight_b = motion[i][support] ** 2, motion[j][partner[support]] ** 2
+    centre_a = weight_a @ points / max(float(weight_a.sum()), 1e-30)
+    centre_b = weight_b @ points / max(float(weight_b.sum()), 1e-30)
+    shift = float(np.linalg.norm(centre_a - centre_b))
+    return Comparison(error, squared, ratio, visible=float(excess[at]), worst=int(support[at]),
+                      largest=float(length.max()), floor=float(floor[at]),
+                      peak_ratio=peak_j / peak_i if peak_i > 0 else np.inf, centroid_shift=shift)
+
+
+def _mirror_error(ctx, i, j):
+    """(error, per-vertex squared difference, strength ratio) of :func:`_compare` (kept for callers)."""
+    found = _compare(ctx, i, j)
+    return found.error, found.squared, found.ratio
+
+
+def _level(ctx, name, found):
+    """Severity a mirror difference earns by what a viewer sees, or None below notice.
+
+    Relative difference and visible difference (beyond the mirror noise, share of the face size) must
+    both pass: a large relative difference of a tiny motion and a small one of a big motion are not seen.
+    """
+    visible = found.visible / ctx.frame.scale
+    if found.error < ctx.threshold("symmetry_warning", name) or visible < ctx.threshold("symmetry_visible_minor", name):
+        return None
+    if visible < ctx.threshold("symmetry_visible_warning", name):
+        return "info"
+    if found.error >= ctx.threshold("symmetry_error", name) and visible >= ctx.threshold("symmetry_visible_error", name):
+        return "error"
+    return "warning"
+
+
+def _visible_measures(ctx, name, found):
+    scale = ctx.frame.scale
+    out = {"visible_difference": found.visible / scale, "largest_difference": found.largest / scale,
+           "noise_floor": found.floor / scale, "peak_ratio": found.peak_ratio,
+           "centroid_shift": found.centroid_shift / scale,
+           "visible_threshold": ctx.threshold("symmetry_visible_warning", name),
+           "visible_error_threshold": ctx.threshold("symmetry_visible_error", name)}
+    if ctx.millimetres is not None:
+        out["visible_difference_mm"] = found.visible * ctx.millimetres
+        out["centroid_shift_mm"] = found.centroid_shift * ctx.millimetres
+    return out
+
+
+def _length(ctx, value):
+    return length_words(value, ctx.frame.scale, ctx.millimetres)
 
 
 def _pair(ctx, first, second):
     (i, name, parsed), (j, other, other_parsed) = first, second
-    error, squared, ratio = _mirror_error(ctx, i, j)
-    warning, limit = ctx.threshold("symmetry_warning", name), ctx.threshold("symmetry_error", name)
-    if error < warning:
+    found = _compare(ctx, i, j)
+    level = _level(ctx, name, found)
+    if level is None:
         return None
-    region, share = region_words(ctx, squared)
-    strength = f"{other} is {ratio:.0%} as strong" if abs(ratio - 1) > 0.1 else "they differ in shape or place"
+    v = found.worst
+    w = int(ctx.mirror_map.partner[v])
+    here, there = float(ctx.motion[i][v]), float(ctx.motion[j][w])
+    # The difference sits at vertex v (first shape) and its partner w (second shape). Which side carries
+    # it: in a region the action moves, the side that moves less there (a weak twin); elsewhere the side
+    # that moves more (motion that does not belong).
+    region_first, _ = region_words(ctx, found.squared)
+    moved = np.zeros_like(found.squared)
+    moved[ctx.mirror_map.partner[found.squared > 0]] = found.squared[found.squared > 0]
+    region_second, _ = region_words(ctx, moved)
+    own = _own_region(ctx, parsed.au, found.squared)
+    second_is_defect = (there < here) if own else (there > here)
+    sides = ((other, region_second, there), (name, region_first, here))
+    if not second_is_defect:
+        sides = sides[::-1]
+    (defect, region, moves), (_, region_other, moves_other) = sides
+    strength = f"{other} is {found.ratio:.0%} as strong" if abs(found.ratio - 1) > 0.1 else "they differ in shape or place"
+    combined = sorted(total.name for total in ctx.sums.values() if set(total.parts) == {name, other})
+    note = "".join(f" {total} is their sum (cosine {ctx.sums[total].cosine:.3f}) and repeats this difference."
+                   for total in combined)
+    extra = {"combined_shapes": combined} if combined else {}
     finding = ctx.finding(
         "symmetry.pair-mismatch",
-        f"{name} and {other} are not mirror images: {error:.0%} relative difference, worst in the {region} "
-        f"({share:.0%} of the difference); {strength}.",
-        shapes=(name, other), aus=tuple(dict.fromkeys((parsed.au, other_parsed.au))),
-        measures={"error": error, "threshold": warning, "error_threshold": limit, "strength_ratio": ratio,
-                  "worst_region": region, "worst_region_share": share},
-        vertices=worst_vertices(squared))
-    return escalate(finding, error >= limit)
+        f"{name} and {other} are not mirror images: the {region} moves {_length(ctx, moves)} where the "
+        f"{region_other} moves {_length(ctx, moves_other)} ({_length(ctx, found.visible)} apart beyond the "
+        f"mirror noise, {found.visible / ctx.frame.scale:.1%} of the face size); {strength}, "
+        f"{found.error:.0%} relative difference.{note}",
+        shapes=(name, other, *combined), aus=tuple(dict.fromkeys((parsed.au, other_parsed.au))),
+        measures={"error": found.error, "threshold": ctx.threshold("symmetry_warning", name),
+                  "error_threshold": ctx.threshold("symmetry_error", name), "strength_ratio": found.ratio,
+                  "worst_region": region, "defect_shape": defect, **_visible_measures(ctx, name, found), **extra},
+        vertices=worst_vertices(found.squared))
+    return _with_level(finding, level)
+
+
+def _own_region(ctx, au, energy):
+    """Whether most of ``energy`` lies in regions action ``au`` may move."""
+    masks = ctx.region_masks
+    if masks is None:
+        return True
+    shares = masks.shares(np.asarray(energy, dtype=np.float32))
+    allowed = masks.allowed(ctx.action(au).regions)
+    return float(shares[allowed].sum()) >= 0.5
+
+
+def _with_level(finding, level):
+    """Set a finding's severity from the measured level (a profile's "off" stays off; a profile that
+    raised the rule to error keeps it)."""
+    if finding is None or finding.severity == "error":
+        return finding
+    if level == "info":
+        return replace(finding, severity="info")
+    return escalate(finding, level == "error")
 
 
 def _self_symmetry(ctx, i, name, parsed, lateral):
-    error, squared, _ = _mirror_error(ctx, i, i)
-    warning, limit = ctx.threshold("symmetry_warning", name), ctx.threshold("symmetry_error", name)
-    if error < warning:
+    found = _compare(ctx, i, i)
+    level = _level(ctx, name, found)
+    if level is None:
         return None
     energy = ctx.motion[i].astype(np.float64) ** 2
     left, right = float(energy[lateral > 0].sum()), float(energy[lateral < 0].sum())
     sides = (left + right) or 1.0  # all motion exactly on the midline
     heavy = "left" if left >= right else "right"
-    region, share = region_words(ctx, squared)
+    region, share = region_words(ctx, found.squared)
     finding = ctx.finding(
         "symmetry.bilateral-asymmetric",
-        f"{_what(name, parsed)} is bilateral but lopsided: {error:.0%} relative difference from its mirror "
-        f"image, worst in the {region}; the {heavy} side carries {max(left, right) / sides:.0%} "
-        f"of its motion.",
+        f"{_what(name, parsed)} is bilateral but lopsided: its two halves differ by up to "
+        f"{_length(ctx, found.visible)} beyond the mirror noise ({found.visible / ctx.frame.scale:.1%} of the face "
+        f"size), worst in the {region}; the {heavy} side carries {max(left, right) / sides:.0%} of its motion.",
         shapes=(name,), aus=(parsed.au,), side="B",
-        measures={"error": error, "threshold": warning, "error_threshold": limit,
-                  "left_share": left / sides, "worst_region": region, "worst_region_share": share},
-        vertices=worst_vertices(squared))
-    return escalate(finding, error >= limit)
+        measures={"error": found.error, "threshold": ctx.threshold("symmetry_warning", name),
+                  "error_threshold": ctx.threshold("symmetry_error", name),
+                  "left_share": left / sides, "worst_region": region, "worst_region_share": share,
+                  **_visible_measures(ctx, name, found)},
+        vertices=worst_vertices(found.squared))
+    return _with_level(finding, level)
 
 
 def _one_side(ctx, i, name, parsed, lateral):

@@ -1,0 +1,116 @@
+"""What a viewer sees of a left/right difference, and the part of it the mirror map makes by itself.
+
+The mirror map pairs each vertex with the vertex nearest its mirror image (mirror.py). On a
+hand-built mesh the two do not coincide (Rocketbox's male head: up to 0.8 mm apart), so a perfectly
+mirrored pair still differs where its motion changes fast: by about the partner offset times the
+motion's slope there. That is the noise floor of every symmetry comparison on the rig; a difference
+counts only by how far it rises above it, and is judged in lengths a viewer sees (mm, share of the
+face size), not as a share of the shape's own motion.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .mirror import nearest_within, reflect_points
+
+
+@dataclass(frozen=True)
+class MirrorNoise:
+    """How far each vertex's mirror partner is from its exact mirror image, and its neighbours.
+
+    offset : (n,) float32
+        Distance between a vertex and the mirror image of its partner (0 for exact partners and
+        vertices without one), rig units.
+    neighbour : (n,) int64
+        For vertices with an offset, the nearest other vertex (-1 elsewhere or when none is near):
+        how fast a shape's motion changes there is read along it. Mesh edges are used instead when the
+        snapshot carries them.
+    """
+
+    offset: np.ndarray
+    neighbour: np.ndarray
+    #: (n, 3) float32 basis positions
+    basis: np.ndarray
+    #: (e, 2) mesh edges, or None
+    edges: object = None
+
+    def slopes(self, delta, rows):
+        """(len(rows),) float32: largest change of ``delta`` per unit length from each vertex of ``rows``
+        to a neighbour (0 where none is known)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if self.edges is not None and len(self.edges):
+            return _edge_slopes(self.edges, delta, self.basis, rows)
+        out = np.zeros(len(rows), dtype=np.float32)
+        near = self.neighbour[rows]
+        has = near >= 0
+        if has.any():
+            change = np.linalg.norm(delta[rows[has]] - delta[near[has]], axis=1)
+            length = np.linalg.norm(self.basis[rows[has]] - self.basis[near[has]], axis=1)
+            out[has] = change / np.maximum(length, 1e-12)
+        return out
+
+    def floor(self, first, second, support, partner):
+        """(len(support),) float32: the difference the map alone makes when ``second`` is compared in the
+        mirror with ``first`` on vertices ``support`` (their partners are ``partner[support]``)."""
+        offset = self.offset[support]
+        out = np.zeros(len(support), dtype=np.float32)
+        moved = np.flatnonzero(offset > 0)
+        if len(moved):
+            rows = support[moved]
+            slope = np.maximum(self.slopes(first, rows), self.slopes(second, partner[rows]))
+            out[moved] = offset[moved] * slope
+        return out
+
+
+def mirror_noise(basis, partner, normal, offset, radius, edges=None):
+    """MirrorNoise of a mirror map (``partner`` from mirror.py) across the plane ``normal . p = offset``.
+
+    radius : float
+        How far (rig units) to look for a vertex's nearest neighbour when the mesh edges are unknown.
+    """
+    has = np.flatnonzero(partner >= 0)
+    gaps = np.zeros(len(partner), dtype=np.float32)
+    if len(has):
+        mirrored = reflect_points(basis[partner[has]], normal, offset)
+        gaps[has] = np.linalg.norm(mirrored - basis[has], axis=1)
+    # float32 positions that coincide still differ in the last bits
+    gaps[gaps <= 1e-6 * max(radius, 1e-12)] = 0.0
+    neighbour = np.full(len(partner), -1, dtype=np.int64)
+    off = np.flatnonzero(gaps > 0)
+    if len(off) and edges is None:
+        neighbour[off], _ = nearest_within(basis[off], basis, radius, exclude_within=1e-6 * radius)
+    return MirrorNoise(offset=gaps, neighbour=neighbour, basis=basis, edges=edges)
+
+
+def _edge_slopes(edges, delta, basis, rows):
+    """Largest change of ``delta`` per unit length along the edges at each vertex of ``rows``."""
+    a, b = edges[:, 0], edges[:, 1]
+    length = np.linalg.norm(basis[a] - basis[b], axis=1)
+    slope = np.linalg.norm(delta[a] - delta[b], axis=1) / np.maximum(length, 1e-12)
+    per_vertex = np.zeros(len(basis), dtype=np.float32)
+    np.maximum.at(per_vertex, a, slope)
+    np.maximum.at(per_vertex, b, slope)
+    return per_vertex[rows]
+
+
+def millimetres(scale, smallest_face):
+    """Millimetres per rig unit, or None when the face size fits no metric unit.
+
+    A human face box (the vertices the shapes move) is ``smallest_face`` to ten times that in metres;
+    the unit is the power of ten (m, dm, cm, mm) that puts the rig's ``scale`` in that range: Rocketbox
+    0.25 (metres), MakeHuman 2.8 (decimetres), ICT FaceKit 40 (centimetres).
+    """
+    if not scale > 0:
+        return None
+    for metres in (1.0, 0.1, 0.01, 0.001):
+        if smallest_face <= scale * metres < 10 * smallest_face:
+            return metres * 1000.0
+    return None
+
+
+def length_words(value, scale, per_mm):
+    """``2.8 mm`` when the unit is known, else ``1.1% of the face size``."""
+    if per_mm is not None:
+        return f"{value * per_mm:.1f} mm"
+    return f"{value / scale:.1%} of the face size"
