@@ -40,6 +40,8 @@ def build_parser(prog="python -m facs_audit_addon"):
                        help="extra convention or profile file (repeatable)")
     audit.add_argument("--format", choices=("text", "json", "junit"), default="text")
     audit.add_argument("--output", help="write the report to this file instead of stdout")
+    audit.add_argument("--verbose", action="store_true",
+                       help="text format: one line per finding (default: minor findings of one kind folded)")
     audit.add_argument("--fail-on", choices=FAIL_ON, default="error",
                        help="lowest severity that makes the exit code 1 (default: error)")
     audit.add_argument("--baseline", metavar="JSON",
@@ -157,7 +159,7 @@ def _audit(args):
     elif args.format == "junit":
         text = to_junit(reports, rulebook.findings, args.fail_on, input_errors, baseline)
     else:
-        text = to_text(reports, input_errors, baseline)
+        text = to_text(reports, input_errors, baseline, verbose=args.verbose)
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")

@@ -74,7 +74,8 @@ def totals(reports, keep=None):
 def finding_dict(finding, known=None):
     out = {"rule": finding.rule, "category": finding.category, "severity": finding.severity,
            "aus": list(finding.aus), "shapes": list(finding.shapes), "side": finding.side,
-           "message": finding.message, "measures": dict(sorted(finding.measures.items()))}
+           "message": finding.message, "measures": dict(sorted(finding.measures.items())),
+           "group": finding.group, "rank": finding.rank, "magnitude": finding.magnitude}
     if finding.vertices:
         out["vertices"] = list(finding.vertices)
     if known is not None:
@@ -88,6 +89,7 @@ def rig_dict(report, baseline=None):
         "vertices": report.vertices, "shapes": report.shapes,
         "sets": [{"prefix": s.prefix, "convention": s.convention, "profile": s.profile, "shapes": s.shapes,
                   "recognised": s.recognised} for s in report.sets],
+        "context": report.context,
         "findings": [finding_dict(f, None if baseline is None else baseline.known(report, f))
                      for f in report.findings],
         "summary": report.counts(),
@@ -109,7 +111,11 @@ def to_json(reports, input_errors=(), baseline=None):
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def to_text(reports, input_errors=(), baseline=NO_BASELINE):
+def to_text(reports, input_errors=(), baseline=NO_BASELINE, verbose=False):
+    """Per rig: what the findings stand on (sets, mirror quality), then the findings by rank, one line
+    per root cause and kind; minor ones folded into one line unless ``verbose`` (core/triage.py)."""
+    from .triage import context_lines, text_rows
+
     lines = []
     for report in reports:
         lines.append(f"{report.file}: {report.object}: profile {report.profile or '-'}, convention "
@@ -118,10 +124,12 @@ def to_text(reports, input_errors=(), baseline=NO_BASELINE):
             if len(report.sets) > 1:
                 lines.append(f"  set {extra.prefix or '(no prefix)'}: {extra.shapes} shapes, {extra.recognised} "
                              f"recognised, convention {extra.convention or 'unknown'}, profile {extra.profile or '-'}")
-        width = max((len(f.rule) for f in report.findings), default=0)
-        for finding in report.findings:
-            known = " (known)" if baseline.known(report, finding) else ""
-            lines.append(f"  {finding.severity:<7} {finding.rule:<{width}}  {finding.message}{known}")
+        lines.extend(f"  {line}" for line in context_lines(report))
+        rows = text_rows(report, verbose)
+        width = max((len(rule) for _, rule, _, _ in rows), default=0)
+        for severity, rule, text, found in rows:
+            known = " (known)" if all(baseline.known(report, f) for f in found) else ""
+            lines.append(f"  {severity:<7} {rule:<{width}}  {text}{known}")
         counts = report.counts()
         lines.append("  " + _count_text(counts) if report.findings else "  no findings")
         lines.append("")

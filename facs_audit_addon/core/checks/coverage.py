@@ -37,7 +37,7 @@ def _requirement(ctx, shape_set, requirement, present):
         else:
             what = " or ".join(action_label(au, "", variant) for au in aus) + f" ({ctx.action(aus[0]).name})"
             where = f" {sides_text}" if sides_text else ""
-        measures = {"profile": profile.name, "sides": "".join(wanted)}
+        measures = {"profile": profile.name, "sides": "".join(wanted), **({"variant": variant} if variant else {})}
         if variant and anything:
             rule, text = "coverage.missing-variant", f"Missing {what}{where}: the rig has {aus[0]} but not this variant."
         elif any(have.values()) or (anything and wanted != ["B"]):
