@@ -7,6 +7,8 @@ import numpy as np
 
 from facs_audit_addon.cli import build_parser
 from facs_audit_addon.core import audit_rig
+from facs_audit_addon.core.checks import CHECKS
+from facs_audit_addon.core.engine import audit_context
 from facs_audit_addon.core.report import to_json, to_text
 
 from test_frame import RULEBOOK, head_points, mirror, synthetic_head, synthetic_shapes
@@ -76,3 +78,22 @@ def test_bilateral_shape_equal_to_its_pair_is_reported_once_on_the_pair():
 def test_verbose_is_an_audit_flag():
     assert build_parser().parse_args(["audit", "rig.blend", "--verbose"]).verbose is True
     assert build_parser().parse_args(["audit", "rig.blend"]).verbose is False
+
+
+def test_a_sum_shape_repeating_its_parts_findings_is_folded_into_them():
+    # a brow lift baked into both smiles, and the bilateral smile that is their sum: three leakages,
+    # one root cause: reported on the parts, the first naming the sum
+    left = SHAPES["AU12_L"] + SHAPES["AU2_L"]
+    right = mirror(POINTS, left)
+    extra = {"AU12_L": left, "AU12_R": right, "AU12": left + right}
+    ctx = audit_context(synthetic_head(extra), RULEBOOK, profile="facs-core")
+    raw = [f.shapes for check in CHECKS for f in check(ctx) if f is not None and f.rule == "region.leakage"]
+    assert sorted(raw) == [("AU12",), ("AU12_L",), ("AU12_R",)]
+    report = audit(extra)
+    leaks = [f for f in report.findings if f.rule == "region.leakage"]
+    assert sorted(f.shapes for f in leaks) == [("AU12_L",), ("AU12_R",)]
+    noted = [f for f in leaks if "combined_shapes" in f.measures]
+    assert len(noted) == 1 and noted[0].measures["combined_shapes"] == ["AU12"]
+    assert "AU12 is the sum of AU12_L + AU12_R (cosine 1.000) and repeats this." in noted[0].message
+    # and nothing else is said about the sum
+    assert not [f for f in report.findings if f.shapes == ("AU12",)]

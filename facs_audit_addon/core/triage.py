@@ -21,9 +21,10 @@ FOLD_AT = 3
 
 
 def triage(ctx, findings):
-    """``findings`` with group, magnitude and rank set, in rank order (a tuple)."""
+    """``findings`` with group, magnitude and rank set, in rank order (a tuple); a finding on a shape that
+    is the sum of others, repeating what its parts' findings of the same rule say, is folded into them."""
     marked = [replace(f, group=group_of(ctx, f), magnitude=_round(magnitude_of(ctx, f)), rank=0)
-              for f in findings]
+              for f in without_repeats(ctx, findings)]
     groups = {}
     for finding in marked:
         groups.setdefault(finding.group, []).append(finding)
@@ -35,6 +36,28 @@ def triage(ctx, findings):
     for members in sorted(groups.values(), key=lambda m: (min(importance(f) for f in m), m[0].group)):
         ordered.extend(sorted(members, key=lambda f: (importance(f), f.sort_key())))
     return tuple(replace(f, rank=rank) for rank, f in enumerate(ordered, 1))
+
+
+def without_repeats(ctx, findings):
+    """``findings`` minus those on a sum shape (ctx.sums) whose parts all carry a finding of the same rule;
+    the first of those names the sum (message note and ``combined_shapes``)."""
+    out = list(findings)
+    for finding in findings:
+        if len(finding.shapes) != 1 or finding.shapes[0] not in ctx.sums:
+            continue
+        total = ctx.sums[finding.shapes[0]]
+        rest = [f for f in out if f is not finding]
+        carriers = [i for i, f in enumerate(rest) if f.rule == finding.rule and set(f.shapes) & set(total.parts)]
+        if not set(total.parts) <= {name for i in carriers for name in rest[i].shapes}:
+            continue
+        carrier = rest[carriers[0]]
+        rest[carriers[0]] = replace(
+            carrier, message=f"{carrier.message} {total.name} is the sum of {' + '.join(total.parts)} "
+                             f"(cosine {total.cosine:.3f}) and repeats this.",
+            measures={**carrier.measures,
+                      "combined_shapes": list(carrier.measures.get("combined_shapes", [])) + [total.name]})
+        out = rest
+    return out
 
 
 def group_of(ctx, finding):
