@@ -120,10 +120,6 @@ def to_text(reports, input_errors=(), baseline=NO_BASELINE, verbose=False):
     for report in reports:
         lines.append(f"{report.file}: {report.object}: profile {report.profile or '-'}, convention "
                      f"{report.convention or 'unknown'}, {report.shapes} shapes, {report.vertices} vertices")
-        for extra in report.sets:
-            if len(report.sets) > 1:
-                lines.append(f"  set {extra.prefix or '(no prefix)'}: {extra.shapes} shapes, {extra.recognised} "
-                             f"recognised, convention {extra.convention or 'unknown'}, profile {extra.profile or '-'}")
         lines.extend(f"  {line}" for line in context_lines(report))
         rows = text_rows(report, verbose)
         width = max((len(rule) for _, rule, _, _ in rows), default=0)

@@ -126,7 +126,7 @@ def context_lines(report):
     parts = []
     for profile in sorted(held, key=lambda p: (p == "", p)):
         names = ", ".join(_set_words(sets.get(prefix), prefix) for prefix in held[profile])
-        parts.append(f"{profile} covers {names}" if profile else f"no profile holds {names} (not read)")
+        parts.append(f"{profile} covers {names}" if profile else f"no convention reads {names}")
     if parts and len(report.sets) > 1:
         lines.append("sets: " + "; ".join(parts))
     mirror = info.get("mirror")
@@ -146,10 +146,12 @@ def context_lines(report):
 
 
 def _set_words(info, prefix):
-    name = prefix or "(no prefix)"
+    name = f"{prefix}_" if prefix else "(no prefix)"
     if info is None:
         return name
-    return f"{name} ({info.recognised} of {info.shapes} read)"
+    if not info.convention:
+        return f"{name} ({info.shapes} shape{'s' if info.shapes != 1 else ''})"
+    return f"{name} ({info.convention}, {info.recognised} of {info.shapes} read)"
 
 
 def text_rows(report, verbose=False):
