@@ -44,6 +44,10 @@ def test_json_findings_carry_group_rank_and_magnitude_in_rank_order():
     assert pairs[0]["magnitude"] == pairs[0]["measures"]["visible_difference"] > pairs[1]["magnitude"]
     assert pairs[1]["magnitude"] >= pairs[2]["magnitude"] > 0
     assert to_json([report]) == to_json([audit(extra)])
+    # what the findings stand on: the sample head mirrors exactly, and says from what size a difference counts
+    mirror_context = document["rigs"][0]["context"]["mirror"]
+    assert mirror_context["partner_offset_max"] == 0 and mirror_context["unmatched"] == 0
+    assert (mirror_context["visible_minor"], mirror_context["visible_warning"]) == (0.002, 0.006)
 
 
 def test_minor_differences_fold_into_one_line_and_verbose_lists_each():

@@ -159,8 +159,9 @@ class AuditContext:
         """MirrorNoise (see visible.py): how far mirror partners sit from exact mirror images."""
         from .visible import mirror_noise
         frame, partner = self.frame, self.mirror_map.partner
-        return mirror_noise(self.snapshot.basis, partner, frame.normal, frame.offset,
-                            self.threshold("neighbour_radius") * frame.scale, getattr(self.snapshot, "edges", None))
+        return mirror_noise(self.snapshot.basis, partner, frame.normal, frame.offset, frame.scale,
+                            self.threshold("neighbour_radius") * frame.scale, frame.active,
+                            getattr(self.snapshot, "edges", None))
 
     @cached_property
     def sums(self):

@@ -107,9 +107,10 @@ class Comparison:
     centroid_shift: float = 0.0
 
 
-def _compare(ctx, i, j):
+def _compare(ctx, i, j, at_least=0.0):
     """Shape ``i`` against shape ``j`` seen in the mirror. Only vertices where either shape moves are
-    computed: the others add nothing, and most shapes move a small part of the face."""
+    computed: the others add nothing, and most shapes move a small part of the face. Below a relative
+    difference of ``at_least`` only the relative difference and strength ratio are measured."""
     partner = ctx.mirror_map.partner
     deltas, motion = ctx.snapshot.deltas, ctx.motion
     has = partner >= 0
@@ -128,6 +129,8 @@ def _compare(ctx, i, j):
         return Comparison(0.0, squared, 1.0)
     error = float(np.sqrt(raw.sum(dtype=np.float64))) / scale
     ratio = norm_b / norm_a if norm_a > 0 else np.inf
+    if error < at_least:
+        return Comparison(error, squared, ratio)
     length = np.sqrt(raw)
     floor = ctx.mirror_noise.floor(deltas[i], deltas[j], support, partner)
     excess = np.maximum(length - floor, 0.0)
@@ -143,12 +146,6 @@ def _compare(ctx, i, j):
     return Comparison(error, squared, ratio, visible=float(excess[at]), worst=int(support[at]),
                       largest=float(length.max()), floor=float(floor[at]),
                       peak_ratio=peak_j / peak_i if peak_i > 0 else np.inf, centroid_shift=shift)
-
-
-def _mirror_error(ctx, i, j):
-    """(error, per-vertex squared difference, strength ratio) of :func:`_compare` (kept for callers)."""
-    found = _compare(ctx, i, j)
-    return found.error, found.squared, found.ratio
 
 
 def _level(ctx, name, found):
@@ -184,9 +181,17 @@ def _length(ctx, value):
     return length_words(value, ctx.frame.scale, ctx.millimetres)
 
 
+def _apart(ctx, visible):
+    """``2.8 mm beyond the mirror noise, 1.1% of the face size`` (no mm when the unit is unclear)."""
+    share = f"{visible / ctx.frame.scale:.1%} of the face size"
+    if ctx.millimetres is None:
+        return f"{share} beyond the mirror noise"
+    return f"{_length(ctx, visible)} beyond the mirror noise, {share}"
+
+
 def _pair(ctx, first, second):
     (i, name, parsed), (j, other, other_parsed) = first, second
-    found = _compare(ctx, i, j)
+    found = _compare(ctx, i, j, ctx.threshold("symmetry_warning", name))
     level = _level(ctx, name, found)
     if level is None:
         return None
@@ -196,11 +201,7 @@ def _pair(ctx, first, second):
     # The difference sits at vertex v (first shape) and its partner w (second shape). Which side carries
     # it: in a region the action moves, the side that moves less there (a weak twin); elsewhere the side
     # that moves more (motion that does not belong).
-    region_first, _ = region_words(ctx, found.squared)
-    moved = np.zeros_like(found.squared)
-    moved[ctx.mirror_map.partner[found.squared > 0]] = found.squared[found.squared > 0]
-    region_second, _ = region_words(ctx, moved)
-    own = _own_region(ctx, parsed.au, found.squared)
+    region_first, region_second, own = _pair_regions(ctx, parsed.au, found.squared)
     second_is_defect = (there < here) if own else (there > here)
     sides = ((other, region_second, there), (name, region_first, here))
     if not second_is_defect:
@@ -214,8 +215,7 @@ def _pair(ctx, first, second):
     finding = ctx.finding(
         "symmetry.pair-mismatch",
         f"{name} and {other} are not mirror images: the {region} moves {_length(ctx, moves)} where the "
-        f"{region_other} moves {_length(ctx, moves_other)} ({_length(ctx, found.visible)} apart beyond the "
-        f"mirror noise, {found.visible / ctx.frame.scale:.1%} of the face size); {strength}, "
+        f"{region_other} moves {_length(ctx, moves_other)} (a difference of {_apart(ctx, found.visible)}); {strength}, "
         f"{found.error:.0%} relative difference.{note}",
         shapes=(name, other, *combined), aus=tuple(dict.fromkeys((parsed.au, other_parsed.au))),
         measures={"error": found.error, "threshold": ctx.threshold("symmetry_warning", name),
@@ -225,14 +225,19 @@ def _pair(ctx, first, second):
     return _with_level(finding, level)
 
 
-def _own_region(ctx, au, energy):
-    """Whether most of ``energy`` lies in regions action ``au`` may move."""
+def _pair_regions(ctx, au, energy):
+    """(region on the first shape's side, the same region on the other side, whether it is one the action
+    may move) of the region row holding most of ``energy`` (per vertex, on the first shape's side)."""
     masks = ctx.region_masks
     if masks is None:
-        return True
+        return "face", "face", True
     shares = masks.shares(np.asarray(energy, dtype=np.float32))
-    allowed = masks.allowed(ctx.action(au).regions)
-    return float(shares[allowed].sum()) >= 0.5
+    best = int(np.argmax(shares))
+    name = masks.names[best]
+    base, _, side = name.partition(":")
+    twin = masks.names.index(f"{base}:{OTHER_SIDE[side]}") if side in ("L", "R") else best
+    own = float(shares[masks.allowed(ctx.action(au).regions)].sum()) >= 0.5
+    return masks.labels[best], masks.labels[twin], own
 
 
 def _with_level(finding, level):
@@ -246,7 +251,7 @@ def _with_level(finding, level):
 
 
 def _self_symmetry(ctx, i, name, parsed, lateral):
-    found = _compare(ctx, i, i)
+    found = _compare(ctx, i, i, ctx.threshold("symmetry_warning", name))
     level = _level(ctx, name, found)
     if level is None:
         return None
@@ -258,8 +263,8 @@ def _self_symmetry(ctx, i, name, parsed, lateral):
     finding = ctx.finding(
         "symmetry.bilateral-asymmetric",
         f"{_what(name, parsed)} is bilateral but lopsided: its two halves differ by up to "
-        f"{_length(ctx, found.visible)} beyond the mirror noise ({found.visible / ctx.frame.scale:.1%} of the face "
-        f"size), worst in the {region}; the {heavy} side carries {max(left, right) / sides:.0%} of its motion.",
+        f"{_apart(ctx, found.visible)}, worst in the {region}; the {heavy} side carries "
+        f"{max(left, right) / sides:.0%} of its motion.",
         shapes=(name,), aus=(parsed.au,), side="B",
         measures={"error": found.error, "threshold": ctx.threshold("symmetry_warning", name),
                   "error_threshold": ctx.threshold("symmetry_error", name),
