@@ -101,3 +101,15 @@ def test_a_sum_shape_repeating_its_parts_findings_is_folded_into_them():
     assert "AU12 is the sum of AU12_L + AU12_R (cosine 1.000) and repeats this." in noted[0].message
     # and nothing else is said about the sum
     assert not [f for f in report.findings if f.shapes == ("AU12",)]
+
+
+def test_warnings_of_one_kind_in_one_set_fold_into_one_line_with_their_sizes():
+    extra = {"AU12_R": 0.6 * mirror(POINTS, SHAPES["AU12_L"]), "AU2_R": 0.5 * mirror(POINTS, SHAPES["AU2_L"]),
+             "AU45_R": 0.55 * mirror(POINTS, SHAPES["AU45_L"])}
+    report = audit(extra)
+    pairs = [f for f in report.findings if f.rule == "symmetry.pair-mismatch"]
+    assert [f.severity for f in pairs] == ["warning"] * 3
+    lines = [line for line in finding_lines(to_text([report])) if "symmetry.pair-mismatch" in line]
+    assert len(lines) == 1 and lines[0].startswith("  warning ")
+    assert "3 pairs are not mirror images, " in lines[0] and "AU12_L/AU12_R (" in lines[0]
+    assert sum("symmetry.pair-mismatch" in line for line in finding_lines(to_text([report], verbose=True))) == 3
