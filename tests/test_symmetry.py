@@ -76,7 +76,11 @@ def test_lopsided_bilateral_shape():
     gain = np.where(POINTS[:, 0] < 0, 0.3, 1.0).astype(np.float32)
     snapshot = synthetic_head({"AU25": SHAPES["AU25"] * gain[:, None]})
     assert geometric(snapshot) == [("symmetry.bilateral-asymmetric", ("AU25",))]
-    assert finding(snapshot, "symmetry.bilateral-asymmetric").measures["left_share"] > 0.8
+    found = finding(snapshot, "symmetry.bilateral-asymmetric")
+    assert found.measures["left_share"] > 0.8
+    # both halves differ alike: the message names the weak half (the right, at 30%) first, with its motion
+    assert found.message.split(": ", 1)[1].startswith("the right ")
+    assert " moves " in found.message and " where the left " in found.message
 
 
 def test_one_sided_shape_crossing_the_midline():

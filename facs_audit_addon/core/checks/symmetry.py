@@ -189,6 +189,15 @@ def _apart(ctx, visible):
     return f"{_length(ctx, visible)} beyond the mirror noise, {share}"
 
 
+def _motion_words(ctx, region, here, region_other, there, found):
+    """How far each side moves at the worst point, and the difference a viewer sees there."""
+    apart = f"a difference of {_apart(ctx, found.visible)}"
+    if abs(here - there) < 0.5 * found.visible:  # about as far, in another direction
+        return (f"the {region} and the {region_other} move {_length(ctx, here)} and {_length(ctx, there)} in "
+                f"different directions ({apart})")
+    return f"the {region} moves {_length(ctx, here)} where the {region_other} moves {_length(ctx, there)} ({apart})"
+
+
 def _pair(ctx, first, second):
     (i, name, parsed), (j, other, other_parsed) = first, second
     found = _compare(ctx, i, j, ctx.threshold("symmetry_warning", name))
@@ -214,8 +223,8 @@ def _pair(ctx, first, second):
     extra = {"combined_shapes": combined} if combined else {}
     finding = ctx.finding(
         "symmetry.pair-mismatch",
-        f"{name} and {other} are not mirror images: the {region} moves {_length(ctx, moves)} where the "
-        f"{region_other} moves {_length(ctx, moves_other)} (a difference of {_apart(ctx, found.visible)}); {strength}, "
+        f"{name} and {other} are not mirror images: "
+        f"{_motion_words(ctx, region, moves, region_other, moves_other, found)}; {strength}, "
         f"{found.error:.0%} relative difference.{note}",
         shapes=(name, other, *combined), aus=tuple(dict.fromkeys((parsed.au, other_parsed.au))),
         measures={"error": found.error, "threshold": ctx.threshold("symmetry_warning", name),
@@ -259,12 +268,20 @@ def _self_symmetry(ctx, i, name, parsed, lateral):
     left, right = float(energy[lateral > 0].sum()), float(energy[lateral < 0].sum())
     sides = (left + right) or 1.0  # all motion exactly on the midline
     heavy = "left" if left >= right else "right"
-    region, share = region_words(ctx, found.squared)
+    # The difference of a shape with its own mirror image is the same on both halves: name both, with
+    # how far each moves at the worst point, the half that carries the defect first (as for pairs).
+    v = found.worst
+    w = int(ctx.mirror_map.partner[v])
+    half = np.where(np.sign(lateral) == np.sign(lateral[v]), found.squared, 0.0)
+    region, region_other, own = _pair_regions(ctx, parsed.au, half)
+    share = region_words(ctx, found.squared)[1]
+    here, there = float(ctx.motion[i][v]), float(ctx.motion[i][w])
+    if (there < here) if own else (there > here):
+        (region, here), (region_other, there) = (region_other, there), (region, here)
     finding = ctx.finding(
         "symmetry.bilateral-asymmetric",
-        f"{_what(name, parsed)} is bilateral but lopsided: its two halves differ by up to "
-        f"{_apart(ctx, found.visible)}, worst in the {region}; the {heavy} side carries "
-        f"{max(left, right) / sides:.0%} of its motion.",
+        f"{_what(name, parsed)} is bilateral but lopsided: {_motion_words(ctx, region, here, region_other, there, found)}; "
+        f"the {heavy} side carries {max(left, right) / sides:.0%} of its motion.",
         shapes=(name,), aus=(parsed.au,), side="B",
         measures={"error": found.error, "threshold": ctx.threshold("symmetry_warning", name),
                   "error_threshold": ctx.threshold("symmetry_error", name),
