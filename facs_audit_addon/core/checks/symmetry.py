@@ -5,12 +5,12 @@ Every comparison works on the vertices that have a mirror partner (see mirror.py
 topology is reported once (rig.unmatched-mirror) and the rest of the face is still audited.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from ..model import OTHER_SIDE
-from ..visible import length_words
+from ..visible import compare, length_words
 from ..text import SIDE_WORDS
 from .region import escalate, region_words, worst_vertices
 
@@ -82,72 +82,6 @@ def _empty(ctx, i, name):
     return float(ctx.max_motion[i]) < ctx.threshold("empty_shape", name) * ctx.frame.scale
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """Shape ``i`` against shape ``j`` seen in the mirror, on matched vertices (see :func:`_compare`).
-
-    error : relative RMS difference |a - mirror(b)| / max(|a|, |mirror(b)|)
-    squared : (n,) float32 per-vertex squared difference beyond the mirror noise, on ``i``'s vertices
-    ratio : RMS strength |j| / |i|
-    visible : largest difference beyond the mirror noise (rig units)
-    worst : vertex of ``i`` where it is
-    largest : largest raw difference (rig units); floor: the mirror noise at the worst vertex
-    peak_ratio : largest motion of ``j`` / largest motion of ``i``
-    centroid_shift : distance between the centres of motion of ``i`` and of mirrored ``j`` (rig units)
-    """
-
-    error: float
-    squared: np.ndarray
-    ratio: float
-    visible: float = 0.0
-    worst: int = -1
-    largest: float = 0.0
-    floor: float = 0.0
-    peak_ratio: float = 1.0
-    centroid_shift: float = 0.0
-
-
-def _compare(ctx, i, j, at_least=0.0):
-    """Shape ``i`` against shape ``j`` seen in the mirror. Only vertices where either shape moves are
-    computed: the others add nothing, and most shapes move a small part of the face. Below a relative
-    difference of ``at_least`` only the relative difference and strength ratio are measured."""
-    partner = ctx.mirror_map.partner
-    deltas, motion = ctx.snapshot.deltas, ctx.motion
-    has = partner >= 0
-    support = np.flatnonzero(has & ((motion[i] > 0) | (motion[j][np.maximum(partner, 0)] > 0)))
-    squared = np.zeros(len(partner), dtype=np.float32)
-    if not len(support):
-        return Comparison(0.0, squared, 1.0)
-    a = deltas[i][support]
-    mirrored = deltas[j][partner[support]] @ ctx.mirror_map.reflect
-    diff = a - mirrored
-    raw = np.einsum("ij,ij->i", diff, diff)
-    norm_a = float(np.sqrt(np.einsum("ij,ij->", a, a)))
-    norm_b = float(np.sqrt(np.einsum("ij,ij->", mirrored, mirrored)))
-    scale = max(norm_a, norm_b)
-    if scale <= 0:
-        return Comparison(0.0, squared, 1.0)
-    error = float(np.sqrt(raw.sum(dtype=np.float64))) / scale
-    ratio = norm_b / norm_a if norm_a > 0 else np.inf
-    if error < at_least:
-        return Comparison(error, squared, ratio)
-    length = np.sqrt(raw)
-    floor = ctx.mirror_noise.floor(deltas[i], deltas[j], support, partner)
-    excess = np.maximum(length - floor, 0.0)
-    squared[support] = np.square(excess)
-    at = int(np.argmax(excess))
-    peak_i, peak_j = float(motion[i][support].max()), float(motion[j][partner[support]].max())
-    # centres of motion (weighted by motion energy), the second one seen in the mirror
-    points = ctx.snapshot.basis[support]
-    weight_a, weight_b = motion[i][support] ** 2, motion[j][partner[support]] ** 2
-    centre_a = weight_a @ points / max(float(weight_a.sum()), 1e-30)
-    centre_b = weight_b @ points / max(float(weight_b.sum()), 1e-30)
-    shift = float(np.linalg.norm(centre_a - centre_b))
-    return Comparison(error, squared, ratio, visible=float(excess[at]), worst=int(support[at]),
-                      largest=float(length.max()), floor=float(floor[at]),
-                      peak_ratio=peak_j / peak_i if peak_i > 0 else np.inf, centroid_shift=shift)
-
-
 def _level(ctx, name, found):
     """Severity a mirror difference earns by what a viewer sees, or None below notice.
 
@@ -200,7 +134,7 @@ def _motion_words(ctx, region, here, region_other, there, found):
 
 def _pair(ctx, first, second):
     (i, name, parsed), (j, other, other_parsed) = first, second
-    found = _compare(ctx, i, j, ctx.threshold("symmetry_warning", name))
+    found = compare(ctx, i, j, ctx.threshold("symmetry_warning", name))
     level = _level(ctx, name, found)
     if level is None:
         return None
@@ -260,7 +194,7 @@ def _with_level(finding, level):
 
 
 def _self_symmetry(ctx, i, name, parsed, lateral):
-    found = _compare(ctx, i, i, ctx.threshold("symmetry_warning", name))
+    found = compare(ctx, i, i, ctx.threshold("symmetry_warning", name))
     level = _level(ctx, name, found)
     if level is None:
         return None
