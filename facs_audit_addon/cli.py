@@ -48,6 +48,8 @@ def build_parser(prog="python -m facs_audit_addon"):
                        help="extra convention or profile file (repeatable)")
     audit.add_argument("--format", choices=FORMATS, default="text")
     audit.add_argument("--output", help="write the report to this file instead of stdout")
+    audit.add_argument("--verbose", action="store_true",
+                       help="text format: one line per finding (default: minor findings of one kind folded)")
     audit.add_argument("--fail-on", choices=FAIL_ON,
                        help="lowest severity that makes the exit code 1 (default: the config's, else error)")
     audit.add_argument("--baseline", metavar="JSON",
@@ -177,7 +179,7 @@ def _audit(args):
         else:
             reports.extend(outcome)
     reports = config.settle(reports, rulebook)
-    batch = Batch(reports, input_errors, baseline, bool(args.baseline), waivers.apply(reports))
+    batch = Batch(reports, input_errors, baseline, bool(args.baseline), waivers.apply(reports), args.verbose)
     write(render(args.format, batch, rulebook, args.fail_on, shard), args.output)
     if not shard:  # a shard sees part of the batch: merge says which waivers matched nothing
         warn_waivers(waivers)

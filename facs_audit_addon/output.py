@@ -21,6 +21,8 @@ class Batch:
     #: whether a baseline was given (JSON then says known/new for every finding)
     baseline_used: bool = False
     waivers: object = NO_WAIVERS
+    #: text format: one line per finding instead of minor ones folded
+    verbose: bool = False
 
 
 def render(fmt, batch, rulebook, fail_on, extra=None):
@@ -36,7 +38,7 @@ def render(fmt, batch, rulebook, fail_on, extra=None):
     if fmt == "markdown":
         from .core.report_markdown import to_markdown
         return to_markdown(batch, fail_on)
-    return to_text(batch.reports, batch.input_errors, batch.baseline, batch.waivers)
+    return to_text(batch.reports, batch.input_errors, batch.baseline, batch.waivers, verbose=batch.verbose)
 
 
 def write(text, output=None):

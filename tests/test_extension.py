@@ -133,6 +133,9 @@ def test_run_audit_stores_findings(registered, make_rig):
     assert results.object_name == "Face" and results.vertex_count == 9 and results.profile == "facs-core"
     assert results.errors + results.warnings + results.infos == len(results.findings) > 0
     assert "coverage.missing-side" in {f.rule for f in results.findings}
+    # the panel lists findings in the report's rank order, each with its root cause
+    assert [f.rank for f in results.findings] == list(range(1, len(results.findings) + 1))
+    assert all(f.group for f in results.findings)
 
 
 def test_run_audit_reports_rig_errors_without_traceback(registered, make_rig):

@@ -120,6 +120,7 @@ def store_report(results, obj, report):
         for shape in finding.shapes:
             item.shapes.add().name = shape
         item.vertices = ",".join(str(int(v)) for v in finding.vertices)
+        item.group, item.rank, item.magnitude = finding.group, finding.rank, finding.magnitude
     results.active_index = 0
     return counts
 

@@ -1,7 +1,7 @@
 """Properties: the audit settings (on the Scene) and the last audit's findings (on the WindowManager)."""
 
 import bpy
-from bpy.props import CollectionProperty, EnumProperty, IntProperty, PointerProperty, StringProperty
+from bpy.props import CollectionProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
 AUTO = "auto"
 
@@ -43,6 +43,10 @@ class FACS_AUDIT_PG_finding(bpy.types.PropertyGroup):
     shapes: CollectionProperty(type=FACS_AUDIT_PG_name)
     #: offending vertex indices, comma-separated (a string keeps long lists cheap to store)
     vertices: StringProperty(name="Vertices")
+    #: root cause, order of importance and visible size (core/triage.py), as in the JSON report
+    group: StringProperty(name="Root Cause")
+    rank: IntProperty(name="Rank")
+    magnitude: FloatProperty(name="Visible Size", description="Visible effect as a share of the face size")
 
 
 class FACS_AUDIT_PG_results(bpy.types.PropertyGroup):

@@ -53,6 +53,9 @@ class FACS_AUDIT_PT_panel(bpy.types.Panel):
         # Labels do not wrap: split the message into short lines so the sidebar shows all of it.
         for line in _wrap(finding.message, 48):
             column.label(text=line)
+        if finding.group:
+            size = f", {finding.magnitude:.1%} of the face" if finding.magnitude else ""
+            column.label(text=f"#{finding.rank} {finding.group}{size}")
         if finding.shapes or finding.vertices:
             box.operator("facs_audit.select_finding", text="Select", icon='RESTRICT_SELECT_OFF').index = index
 

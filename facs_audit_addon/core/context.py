@@ -169,6 +169,27 @@ class AuditContext:
                                 self.threshold("mirror_tolerance") * frame.scale)
 
     @cached_property
+    def mirror_noise(self):
+        """MirrorNoise (see visible.py): how far mirror partners sit from exact mirror images."""
+        from .visible import mirror_noise
+        frame, partner = self.frame, self.mirror_map.partner
+        return mirror_noise(self.snapshot.basis, partner, frame.normal, frame.offset, frame.scale,
+                            self.threshold("neighbour_radius") * frame.scale, frame.active,
+                            getattr(self.snapshot, "edges", None))
+
+    @cached_property
+    def sums(self):
+        """{shape name: Sum} (see derived.py): shapes that are the sum of other shapes of the rig."""
+        from .derived import find_sums
+        return find_sums(self)
+
+    @cached_property
+    def millimetres(self):
+        """Millimetres per rig unit, or None when the face size fits no metric unit (visible.py)."""
+        from .visible import millimetres
+        return millimetres(self.frame.scale, self.threshold("smallest_face_metres"))
+
+    @cached_property
     def region_masks(self):
         """RegionMasks (see regions.py) of the basis, or None when the rulebook has no regions."""
         from .regions import RegionRules, motion_gate, region_masks
@@ -248,7 +269,8 @@ def _motion_row(delta, out):
 
 
 #: cached measures of the whole face that an incremental re-audit keeps as they are
-_HELD = ("snapshot", "rulebook", "sets", "primary_profile", "chosen_profile", "_set_of", "scratch", "frame", "mirror_map", "region_masks")
+_HELD = ("snapshot", "rulebook", "sets", "primary_profile", "chosen_profile", "_set_of", "scratch", "frame", "mirror_map",
+         "region_masks", "mirror_noise", "millimetres")
 
 
 def _plain(value):

@@ -11,6 +11,7 @@ from .fixes import fixes_for
 from .model import RigReport, ShapeSetInfo
 from .names import NameReader
 from .rulebook import normalize
+from .triage import context as triage_context, triage
 
 
 def audit_rig(snapshot, rulebook, *, profile=None, convention=None, file="", scratch=None):
@@ -61,14 +62,17 @@ def audit_context(snapshot, rulebook, *, profile=None, convention=None, scratch=
 
 
 def report_from(ctx, findings, file=""):
-    """The RigReport of a context and its findings (sorted: reports are byte-stable)."""
-    findings = sorted((replace(f, fixes=fixes_for(f, ctx.rulebook)) for f in findings), key=lambda f: f.sort_key())
+    """The RigReport of a context and its findings, with their fixes, grouped and ranked by core/triage.py
+    (the order depends on the findings only: reports are byte-stable)."""
+    findings = triage(ctx, sorted((replace(f, fixes=fixes_for(f, ctx.rulebook)) for f in findings),
+                                  key=lambda f: f.sort_key()))
     main = main_set(ctx.sets)
     infos = tuple(ShapeSetInfo(s.prefix, s.convention, s.profile.name if s.profile else "", len(s.names),
                                len(s.parsed) + len(s.combinations)) for s in ctx.sets)
     return RigReport(file=file, object=ctx.snapshot.name, profile=ctx.primary_profile.name,
                      convention=main.convention if main else "", sets=infos, findings=tuple(findings),
-                     vertices=int(ctx.snapshot.basis.shape[0]), shapes=len(ctx.snapshot.names))
+                     vertices=int(ctx.snapshot.basis.shape[0]), shapes=len(ctx.snapshot.names),
+                     context=triage_context(ctx))
 
 
 def main_set(sets):

@@ -33,7 +33,7 @@ def reflect_points(points, normal, offset):
     return points - 2.0 * side[:, None] * normal
 
 
-def nearest_within(queries, points, radius):
+def nearest_within(queries, points, radius, exclude_within=-1.0):
     """Nearest point of ``points`` to each query, searched within ``radius``.
 
     Parameters
@@ -42,6 +42,8 @@ def nearest_within(queries, points, radius):
     points : (n, 3) float32
     radius : float
         Search radius (same units as the points); also the grid cell size.
+    exclude_within : float, optional
+        Skip points this close or closer (a query's own vertex and its seam twins).
 
     Returns
     -------
@@ -88,7 +90,7 @@ def nearest_within(queries, points, radius):
             candidates = order[start[rows] + rank]
             diff = queries[rows] - points[candidates]
             dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-            better = dist < best[rows]
+            better = (dist < best[rows]) & (dist > exclude_within)
             found[rows[better]] = candidates[better]
             best[rows[better]] = dist[better]
     index[by_cell], best[by_cell] = found, best.copy()

@@ -104,6 +104,13 @@ class Finding:
     vertices: tuple = ()
     #: ids of the fixes that apply (core/fixes.py), filled in when the report is made
     fixes: tuple = ()
+    #: root cause: findings with the same group share one (``pair:A+B``, ``family:AU_/AU13``,
+    #: ``shape:NAME``, ``set:SR_``, ``rig``); assigned by core/triage.py
+    group: str = ""
+    #: 1-based order of importance inside its RigReport (reports list findings by rank)
+    rank: int = 0
+    #: visible effect as a share of the face size (0 for findings that are not geometric)
+    magnitude: float = 0.0
 
     def sort_key(self):
         return (SEVERITIES.index(self.severity), self.category, self.rule, self.shapes, self.message)
@@ -132,6 +139,9 @@ class RigReport:
     findings: tuple
     vertices: int
     shapes: int
+    #: what the findings stand on (core/triage.py ``context``): how well the mesh mirrors, which sets
+    #: each profile covers
+    context: dict = field(default_factory=dict)
 
     def counts(self):
         counts = {severity: 0 for severity in SEVERITIES}

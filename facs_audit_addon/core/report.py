@@ -98,7 +98,8 @@ def totals(reports, keep=None):
 def finding_dict(finding, known=None, waiver=None):
     out = {"rule": finding.rule, "category": finding.category, "severity": finding.severity,
            "aus": list(finding.aus), "shapes": list(finding.shapes), "side": finding.side,
-           "message": finding.message, "measures": dict(sorted(finding.measures.items()))}
+           "message": finding.message, "measures": dict(sorted(finding.measures.items())),
+           "group": finding.group, "rank": finding.rank, "magnitude": finding.magnitude}
     if finding.vertices:
         out["vertices"] = list(finding.vertices)
     out["fixes"] = list(getattr(finding, "fixes", ()))
@@ -118,6 +119,7 @@ def rig_dict(report, baseline=None, waivers=NO_WAIVERS):
         "vertices": report.vertices, "shapes": report.shapes,
         "sets": [{"prefix": s.prefix, "convention": s.convention, "profile": s.profile, "shapes": s.shapes,
                   "recognised": s.recognised} for s in report.sets],
+        "context": report.context,
         "findings": [finding_dict(f, None if baseline is None else baseline.known(report, f),
                                   (waivers.match(report, f) or False) if waivers else None)
                      for f in report.findings],
@@ -145,20 +147,22 @@ def to_json(reports, input_errors=(), baseline=None, waivers=NO_WAIVERS, extra=N
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def to_text(reports, input_errors=(), baseline=NO_BASELINE, waivers=NO_WAIVERS):
+def to_text(reports, input_errors=(), baseline=NO_BASELINE, waivers=NO_WAIVERS, verbose=False):
+    """Per rig: what the findings stand on (sets, mirror quality), then the findings by rank, one line
+    per root cause and kind; minor ones folded into one line unless ``verbose`` (core/triage.py)."""
+    from .triage import context_lines, text_rows
+
     lines = []
     for report in reports:
         lines.append(f"{report.file}: {report.object}: profile {report.profile or '-'}, convention "
                      f"{report.convention or 'unknown'}, {report.shapes} shapes, {report.vertices} vertices")
-        for extra in report.sets:
-            if len(report.sets) > 1:
-                lines.append(f"  set {extra.prefix or '(no prefix)'}: {extra.shapes} shapes, {extra.recognised} "
-                             f"recognised, convention {extra.convention or 'unknown'}, profile {extra.profile or '-'}")
-        width = max((len(f.rule) for f in report.findings), default=0)
-        for finding in report.findings:
-            known = " (known)" if baseline.known(report, finding) else ""
-            lines.append(f"  {finding.severity:<7} {finding.rule:<{width}}  {finding.message}{known}"
-                         f"{_waiver_note(waivers.match(report, finding))}")
+        lines.extend(f"  {line}" for line in context_lines(report))
+        rows = text_rows(report, verbose)
+        width = max((len(rule) for _, rule, _, _ in rows), default=0)
+        for severity, rule, text, found in rows:
+            known = " (known)" if all(baseline.known(report, f) for f in found) else ""
+            notes = "".join(dict.fromkeys(_waiver_note(waivers.match(report, f)) for f in found))
+            lines.append(f"  {severity:<7} {rule:<{width}}  {text}{known}{notes}")
         counts = report.counts()
         lines.append("  " + _count_text(counts) if report.findings else "  no findings")
         lines.append("")

@@ -5,9 +5,12 @@ Every comparison works on the vertices that have a mirror partner (see mirror.py
 topology is reported once (rig.unmatched-mirror) and the rest of the face is still audited.
 """
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..model import OTHER_SIDE
+from ..visible import compare, length_words
 from ..text import SIDE_WORDS
 from .region import escalate, region_words, worst_vertices
 
@@ -54,7 +57,8 @@ def check_symmetry(ctx):
             if not ctx.touches(name, entries.get(twin, (0, name))[1]) or _empty(ctx, i, name):
                 continue
             if twin == key:
-                if action.laterality != "unilateral":
+                # a bilateral shape that is its L + R pair has the pair's asymmetry: reported on the pair
+                if action.laterality != "unilateral" and name not in ctx.sums:
                     yield _self_symmetry(ctx, i, name, parsed, lateral)
             elif twin in entries and twin not in done:
                 j, other, other_parsed = entries[twin]
@@ -78,70 +82,147 @@ def _empty(ctx, i, name):
     return float(ctx.max_motion[i]) < ctx.threshold("empty_shape", name) * ctx.frame.scale
 
 
-def _mirror_error(ctx, i, j):
-    """Relative RMS difference between shape ``i`` and shape ``j`` seen in the mirror, on matched vertices.
+def _level(ctx, name, found):
+    """Severity a mirror difference earns by what a viewer sees, or None below notice.
 
-    Returns (error, per-vertex squared difference (n,) float32, strength ratio |j| / |i|). The error is
-    |a - mirror(b)| / max(|a|, |mirror(b)|): 0 for a perfect mirror, |1 - s| / max(1, s) for a mirrored
-    copy scaled by s. Only vertices where either shape moves are computed: the others add nothing, and
-    most shapes move a small part of the face.
+    Relative difference and visible difference (beyond the mirror noise, share of the face size) must
+    both pass: a large relative difference of a tiny motion and a small one of a big motion are not seen.
     """
-    partner = ctx.mirror_map.partner
-    deltas, motion = ctx.snapshot.deltas, ctx.motion
-    has = partner >= 0
-    support = np.flatnonzero(has & ((motion[i] > 0) | (motion[j][np.maximum(partner, 0)] > 0)))
-    a = deltas[i][support]
-    mirrored = deltas[j][partner[support]] @ ctx.mirror_map.reflect
-    diff = a - mirrored
-    squared = np.zeros(len(partner), dtype=np.float32)
-    squared[support] = np.einsum("ij,ij->i", diff, diff)
-    norm_a = float(np.sqrt(np.einsum("ij,ij->", a, a)))
-    norm_b = float(np.sqrt(np.einsum("ij,ij->", mirrored, mirrored)))
-    scale = max(norm_a, norm_b)
-    if scale <= 0:
-        return 0.0, squared, 1.0
-    return float(np.sqrt(squared.sum(dtype=np.float64))) / scale, squared, norm_b / norm_a if norm_a > 0 else np.inf
+    visible = found.visible / ctx.frame.scale
+    if found.error < ctx.threshold("symmetry_warning", name) or visible < ctx.threshold("symmetry_visible_minor", name):
+        return None
+    if visible < ctx.threshold("symmetry_visible_warning", name):
+        return "info"
+    if found.error >= ctx.threshold("symmetry_error", name) and visible >= ctx.threshold("symmetry_visible_error", name):
+        return "error"
+    return "warning"
+
+
+def _visible_measures(ctx, name, found):
+    scale = ctx.frame.scale
+    out = {"visible_difference": found.visible / scale, "largest_difference": found.largest / scale,
+           "noise_floor": found.floor / scale, "peak_ratio": found.peak_ratio,
+           "centroid_shift": found.centroid_shift / scale,
+           "visible_threshold": ctx.threshold("symmetry_visible_warning", name),
+           "visible_error_threshold": ctx.threshold("symmetry_visible_error", name)}
+    if ctx.millimetres is not None:
+        out["visible_difference_mm"] = found.visible * ctx.millimetres
+        out["centroid_shift_mm"] = found.centroid_shift * ctx.millimetres
+    return out
+
+
+def _length(ctx, value):
+    return length_words(value, ctx.frame.scale, ctx.millimetres)
+
+
+def _apart(ctx, visible):
+    """``2.8 mm beyond the mirror noise, 1.1% of the face size`` (no mm when the unit is unclear)."""
+    share = f"{visible / ctx.frame.scale:.1%} of the face size"
+    if ctx.millimetres is None:
+        return f"{share} beyond the mirror noise"
+    return f"{_length(ctx, visible)} beyond the mirror noise, {share}"
+
+
+def _motion_words(ctx, region, here, region_other, there, found):
+    """How far each side moves at the worst point, and the difference a viewer sees there."""
+    apart = f"a difference of {_apart(ctx, found.visible)}"
+    if abs(here - there) < 0.5 * found.visible:  # about as far, in another direction
+        return (f"the {region} and the {region_other} move {_length(ctx, here)} and {_length(ctx, there)} in "
+                f"different directions ({apart})")
+    return f"the {region} moves {_length(ctx, here)} where the {region_other} moves {_length(ctx, there)} ({apart})"
 
 
 def _pair(ctx, first, second):
     (i, name, parsed), (j, other, other_parsed) = first, second
-    error, squared, ratio = _mirror_error(ctx, i, j)
-    warning, limit = ctx.threshold("symmetry_warning", name), ctx.threshold("symmetry_error", name)
-    if error < warning:
+    found = compare(ctx, i, j, ctx.threshold("symmetry_warning", name))
+    level = _level(ctx, name, found)
+    if level is None:
         return None
-    region, share = region_words(ctx, squared)
-    strength = f"{other} is {ratio:.0%} as strong" if abs(ratio - 1) > 0.1 else "they differ in shape or place"
+    v = found.worst
+    w = int(ctx.mirror_map.partner[v])
+    here, there = float(ctx.motion[i][v]), float(ctx.motion[j][w])
+    # The difference sits at vertex v (first shape) and its partner w (second shape). Which side carries
+    # it: in a region the action moves, the side that moves less there (a weak twin); elsewhere the side
+    # that moves more (motion that does not belong).
+    region_first, region_second, own = _pair_regions(ctx, parsed.au, found.squared)
+    second_is_defect = (there < here) if own else (there > here)
+    sides = ((other, region_second, there), (name, region_first, here))
+    if not second_is_defect:
+        sides = sides[::-1]
+    (defect, region, moves), (_, region_other, moves_other) = sides
+    strength = f"{other} is {found.ratio:.0%} as strong" if abs(found.ratio - 1) > 0.1 else "they differ in shape or place"
+    combined = sorted(total.name for total in ctx.sums.values() if set(total.parts) == {name, other})
+    note = "".join(f" {total} is their sum (cosine {ctx.sums[total].cosine:.3f}) and repeats this difference."
+                   for total in combined)
+    extra = {"combined_shapes": combined} if combined else {}
     finding = ctx.finding(
         "symmetry.pair-mismatch",
-        f"{name} and {other} are not mirror images: {error:.0%} relative difference, worst in the {region} "
-        f"({share:.0%} of the difference); {strength}.",
-        shapes=(name, other), aus=tuple(dict.fromkeys((parsed.au, other_parsed.au))),
-        measures={"error": error, "threshold": warning, "error_threshold": limit, "strength_ratio": ratio,
-                  "worst_region": region, "worst_region_share": share},
-        vertices=worst_vertices(squared))
-    return escalate(finding, error >= limit)
+        f"{name} and {other} are not mirror images: "
+        f"{_motion_words(ctx, region, moves, region_other, moves_other, found)}; {strength}, "
+        f"{found.error:.0%} relative difference.{note}",
+        shapes=(name, other, *combined), aus=tuple(dict.fromkeys((parsed.au, other_parsed.au))),
+        measures={"error": found.error, "threshold": ctx.threshold("symmetry_warning", name),
+                  "error_threshold": ctx.threshold("symmetry_error", name), "strength_ratio": found.ratio,
+                  "worst_region": region, "defect_shape": defect, **_visible_measures(ctx, name, found), **extra},
+        vertices=worst_vertices(found.squared))
+    return _with_level(finding, level)
+
+
+def _pair_regions(ctx, au, energy):
+    """(region on the first shape's side, the same region on the other side, whether it is one the action
+    may move) of the region row holding most of ``energy`` (per vertex, on the first shape's side)."""
+    masks = ctx.region_masks
+    if masks is None:
+        return "face", "face", True
+    shares = masks.shares(np.asarray(energy, dtype=np.float32))
+    best = int(np.argmax(shares))
+    name = masks.names[best]
+    base, _, side = name.partition(":")
+    twin = masks.names.index(f"{base}:{OTHER_SIDE[side]}") if side in ("L", "R") else best
+    own = float(shares[masks.allowed(ctx.action(au).regions)].sum()) >= 0.5
+    return masks.labels[best], masks.labels[twin], own
+
+
+def _with_level(finding, level):
+    """Set a finding's severity from the measured level (a profile's "off" stays off; a profile that
+    raised the rule to error keeps it)."""
+    if finding is None or finding.severity == "error":
+        return finding
+    if level == "info":
+        return replace(finding, severity="info")
+    return escalate(finding, level == "error")
 
 
 def _self_symmetry(ctx, i, name, parsed, lateral):
-    error, squared, _ = _mirror_error(ctx, i, i)
-    warning, limit = ctx.threshold("symmetry_warning", name), ctx.threshold("symmetry_error", name)
-    if error < warning:
+    found = compare(ctx, i, i, ctx.threshold("symmetry_warning", name))
+    level = _level(ctx, name, found)
+    if level is None:
         return None
     energy = ctx.motion[i].astype(np.float64) ** 2
     left, right = float(energy[lateral > 0].sum()), float(energy[lateral < 0].sum())
     sides = (left + right) or 1.0  # all motion exactly on the midline
     heavy = "left" if left >= right else "right"
-    region, share = region_words(ctx, squared)
+    # The difference of a shape with its own mirror image is the same on both halves: name both, with
+    # how far each moves at the worst point, the half that carries the defect first (as for pairs).
+    v = found.worst
+    w = int(ctx.mirror_map.partner[v])
+    half = np.where(np.sign(lateral) == np.sign(lateral[v]), found.squared, 0.0)
+    region, region_other, own = _pair_regions(ctx, parsed.au, half)
+    share = region_words(ctx, found.squared)[1]
+    here, there = float(ctx.motion[i][v]), float(ctx.motion[i][w])
+    if (there < here) if own else (there > here):
+        (region, here), (region_other, there) = (region_other, there), (region, here)
     finding = ctx.finding(
         "symmetry.bilateral-asymmetric",
-        f"{_what(ctx, name, parsed)} is bilateral but lopsided: {error:.0%} relative difference from its mirror "
-        f"image, worst in the {region}; the {heavy} side carries {max(left, right) / sides:.0%} "
-        f"of its motion.",
+        f"{_what(ctx, name, parsed)} is bilateral but lopsided: {_motion_words(ctx, region, here, region_other, there, found)}; "
+        f"the {heavy} side carries {max(left, right) / sides:.0%} of its motion.",
         shapes=(name,), aus=(parsed.au,), side="B",
-        measures={"error": error, "threshold": warning, "error_threshold": limit,
-                  "left_share": left / sides, "worst_region": region, "worst_region_share": share},
-        vertices=worst_vertices(squared))
-    return escalate(finding, error >= limit)
+        measures={"error": found.error, "threshold": ctx.threshold("symmetry_warning", name),
+                  "error_threshold": ctx.threshold("symmetry_error", name),
+                  "left_share": left / sides, "worst_region": region, "worst_region_share": share,
+                  **_visible_measures(ctx, name, found)},
+        vertices=worst_vertices(found.squared))
+    return _with_level(finding, level)
 
 
 def _one_side(ctx, i, name, parsed, lateral):
