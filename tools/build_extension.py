@@ -9,8 +9,10 @@ any failure.
 
 import argparse
 import importlib.util
+import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 import zipfile
 from pathlib import Path
@@ -56,6 +58,13 @@ def check_zip(path):
     return problems
 
 
+def _ignored(folder, names):
+    """What the clean copy leaves out: caches, environments and version control (the manifest's own
+    patterns then choose what goes into the zip)."""
+    skip = {"__pycache__", ".git", ".venv", ".venv42", "build", ".pytest_cache"}
+    return [n for n in names if n in skip or n.endswith(".pyc")]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output-dir", type=Path, default=ROOT / "build")
@@ -64,11 +73,16 @@ def main(argv=None):
     tool = find_blender_ext()
     output = args.output_dir.resolve()
     output.mkdir(parents=True, exist_ok=True)
-    for command in (["validate", str(ROOT)], ["build", "--source-dir", str(ROOT), "--output-dir", str(output)]):
-        result = subprocess.run([sys.executable, str(tool), *command], stdout=sys.stderr, check=False)
-        if result.returncode != 0:
-            print(f"build_extension: blender_ext.py {command[0]} failed ({result.returncode})", file=sys.stderr)
-            return 1
+    with tempfile.TemporaryDirectory() as folder:
+        # Blender's tool builds from a clean copy: its exclude patterns do not keep out the bytecode caches
+        # that any Python run writes beside the sources (a zip built from the work tree held them)
+        source = Path(folder) / "source"
+        shutil.copytree(ROOT, source, ignore=_ignored)
+        for command in (["validate", str(source)], ["build", "--source-dir", str(source), "--output-dir", str(output)]):
+            result = subprocess.run([sys.executable, str(tool), *command], stdout=sys.stderr, check=False)
+            if result.returncode != 0:
+                print(f"build_extension: blender_ext.py {command[0]} failed ({result.returncode})", file=sys.stderr)
+                return 1
     zip_path = output / f"{manifest['id']}-{manifest['version']}.zip"
     if not zip_path.is_file():
         print(f"build_extension: expected {zip_path} was not written", file=sys.stderr)
