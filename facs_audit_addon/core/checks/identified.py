@@ -1,49 +1,52 @@
 """What shapes are from their geometry alone (core/identify.py), inside the audit.
 
-- naming.identified-as: one line per set no convention reads, with each shape's best candidate.
+- identified_words: for a set no convention reads, each shape's best candidate; check_naming folds it
+  into that set's one naming line (``naming.identified-as`` for a vendor set, appended to the
+  ``naming.unknown-name`` warning otherwise): one root cause, one line.
 - conflation.identified-as-other: a named shape that confidently looks like another action while its
-  own action does not even make the list. A shape another conflation or co-activation finding already
-  names is left to that finding (engine.drop_shadowed): one root cause, one line.
+  own action does not even make the list. A shape another conflation, co-activation or earlier-meaning
+  finding already names is left to that finding (engine.drop_shadowed).
 """
 
 from ..identify import confident, describe, identities_of, reference_scores
 from ..text import listing
 
 
+def _identities(ctx, names):
+    """{name: (Identity, reference scores row)} for ``names`` (only those shapes are described)."""
+    rules = ctx.rulebook.identify
+    rows = [ctx.snapshot.index(name) for name in names]
+    description = describe(ctx, rules, rows)
+    scores = reference_scores(description, rules)
+    return {i.name: (i, row) for i, row in zip(identities_of(ctx, rules, description, scores, rows), scores)}
+
+
+def identified_words(ctx, names):
+    """(sentence, {name: "label score"}, actions) for unread shapes ``names``, or None (nothing single)."""
+    if ctx.rulebook.identify is None or not names:
+        return None
+    found = [identity for identity, _ in _identities(ctx, names).values()]
+    labelled = [(i.name, i.candidates[0]) for i in found if i.candidates]
+    if not labelled:
+        return None
+    rest = len(found) - len(labelled)
+    words = listing([f"{name} {c.label} ({c.score:.2f})" for name, c in labelled], 6)
+    text = (f"From their geometry, {len(labelled)} look like single actions: {words}"
+            + (f"; {rest} like no single action" if rest else "") + " (identify --draft-convention drafts names).")
+    return (text, {name: f"{c.label} {c.score:.2f}" for name, c in labelled},
+            tuple(dict.fromkeys(c.action for _, c in labelled)))
+
+
 def check_identified(ctx):
     rules = ctx.rulebook.identify
     if rules is None:
         return
-    share = ctx.rulebook.naming.min_recognised_share
-    unread = [s for s in ctx.sets if len(s.unknown) > (1 - share) * len(s.names) and ctx.touches(*s.unknown)]
     named = [(name, parsed) for _, name, parsed in ctx.focused_shapes() if not ctx.action(parsed.au).ambiguous]
-    wanted = [n for s in unread for n in s.unknown] + [name for name, _ in named]
-    if not wanted:
+    if not named:
         return
-    rows = [ctx.snapshot.index(name) for name in wanted]  # only these shapes are described
-    description = describe(ctx, rules, rows)
-    scores = reference_scores(description, rules)
-    found = {i.name: (i, row) for i, row in zip(identities_of(ctx, rules, description, scores, rows), scores)}
-    for shape_set in unread:
-        yield _identified(ctx, shape_set, [found[n][0] for n in shape_set.unknown])
+    found = _identities(ctx, [name for name, _ in named])
     for name, parsed in named:
         yield _other(ctx, rules, parsed, *found[name])
-
-
-def _identified(ctx, shape_set, found):
-    labelled = [(i.name, i.candidates[0]) for i in found if i.candidates]
-    if not labelled:
-        return None
-    where = f" in set {shape_set.prefix}_" if shape_set.prefix else ""
-    rest = len(found) - len(labelled)
-    words = listing([f"{name} {c.label} ({c.score:.2f})" for name, c in labelled], 6)
-    return ctx.finding(
-        "naming.identified-as",
-        f"From their geometry, {len(labelled)} of the {len(found)} shapes{where} no convention reads look like "
-        f"single actions: {words}" + (f"; {rest} look like no single action" if rest else "") + ".",
-        # every shape of the set: a re-audit of any of them replaces this line
-        shapes=tuple(i.name for i in found), aus=tuple(dict.fromkeys(c.action for _, c in labelled)),
-        measures={name: f"{c.label} {c.score:.2f}" for name, c in labelled})
 
 
 def _other(ctx, rules, parsed, identity, row):

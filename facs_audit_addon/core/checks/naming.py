@@ -4,6 +4,7 @@ import re
 
 from ..text import listing
 from .coverage import required_aus
+from .identified import identified_words
 
 
 def check_naming(ctx):
@@ -12,20 +13,28 @@ def check_naming(ctx):
         where = f" in set {shape_set.prefix}_" if shape_set.prefix else ""
         total = len(shape_set.names) - len(shape_set.rest)  # rest poses (AA_VI_00_Sil) are read as such
         read = total - len(shape_set.unknown)
-        if shape_set.prefix and read < ctx.rulebook.naming.min_recognised_share * total:
+        unread = read < ctx.rulebook.naming.min_recognised_share * total
+        # what the geometry says the unread shapes are: folded into the same line (one root cause)
+        seen = identified_words(ctx, shape_set.unknown) if unread and shape_set.unknown else None
+        if shape_set.prefix and unread:
             # a vendor set (visemes, tracker extras) that no convention covers: one summary line
-            yield ctx.finding("naming.unrecognised-set",
-                              f"{len(shape_set.unknown)} of {total} shapes{where} match no known "
-                              f"naming convention ({listing(shape_set.unknown, 4)}); they are not audited against FACS"
-                              + (f" ({listing(shape_set.rest, 2)}: rest pose)." if shape_set.rest else "."),
-                              shapes=shape_set.unknown, measures={"count": len(shape_set.unknown), "read": read})
+            text = (f"{len(shape_set.unknown)} of {total} shapes{where} match no known naming convention "
+                    f"({listing(shape_set.unknown, 4)}); they are not audited against FACS"
+                    + (f" ({listing(shape_set.rest, 2)}: rest pose)" if shape_set.rest else ""))
+            measures = {"count": len(shape_set.unknown), "read": read}
+            if seen:  # the line then says what they look like: naming.identified-as
+                yield ctx.finding("naming.identified-as", f"{text}. {seen[0]}", shapes=shape_set.unknown,
+                                  aus=seen[2], measures={**measures, "identified": seen[1]})
+            else:
+                yield ctx.finding("naming.unrecognised-set", text + ".", shapes=shape_set.unknown, measures=measures)
             if not shape_set.recognised:
                 continue
         elif shape_set.unknown:
+            measures = {"count": len(shape_set.unknown), **({"identified": seen[1]} if seen else {})}
             yield ctx.finding("naming.unknown-name",
                               f"{len(shape_set.unknown)} shape name(s){where} match no naming convention: "
-                              f"{listing(shape_set.unknown, most)}.",
-                              shapes=shape_set.unknown, measures={"count": len(shape_set.unknown)},
+                              f"{listing(shape_set.unknown, most)}." + (f" {seen[0]}" if seen else ""),
+                              shapes=shape_set.unknown, measures=measures, aus=seen[2] if seen else (),
                               profile=shape_set.profile)
         if not shape_set.recognised:
             continue
