@@ -78,9 +78,12 @@ def build_variant(variant_id):
 def variant_snapshot(variant_id):
     """The variant as a pure-numpy ``RigSnapshot`` (object name ``Face``)."""
     from facs_audit_addon.core import RigSnapshot
+    from facs_audit_addon.core.islands import polygon_edges
 
     built = build_variant(variant_id)
-    return RigSnapshot.from_shapes("Face", built.vertices, built.shapes, source=f"defect:{variant_id}")
+    # the edges Blender would make from the polygons, as a saved .blend carries them
+    return RigSnapshot.from_shapes("Face", built.vertices, built.shapes, source=f"defect:{variant_id}",
+                                   edges=polygon_edges(built.faces))
 
 
 # -- recipes: each breaks one thing in ``shapes`` (FACS-code names) -------------------------------

@@ -166,6 +166,18 @@ class AuditContext:
         return region_masks(rules, self.frame, self.snapshot.basis, self.snapshot.vertex_groups, gates)
 
     @cached_property
+    def mesh_graph(self):
+        """(e, 2) int64 vertex pairs joined along the surface (edges and seam twins), None without edges."""
+        from .islands import mesh_graph
+        return mesh_graph(self.snapshot.edges, self.snapshot.basis, self.frame.scale)
+
+    @cached_property
+    def region_adjacency(self):
+        """(m, m) bool: region rows that touch, by their soft edges or by a mesh edge between them."""
+        from .islands import touching_rows
+        return self.region_masks.adjacent | touching_rows(self.region_masks.weights, self.mesh_graph)
+
+    @cached_property
     def rigid_explained(self):
         """(k,) float64: share of each shape's motion one rigid transform of the whole face explains."""
         from .checks.region import rigid_shares
@@ -234,7 +246,8 @@ def _motion_row(delta, out):
 
 
 #: cached measures of the whole face that an incremental re-audit keeps as they are
-_HELD = ("snapshot", "rulebook", "sets", "primary_profile", "_set_of", "scratch", "frame", "mirror_map", "region_masks")
+_HELD = ("snapshot", "rulebook", "sets", "primary_profile", "_set_of", "scratch", "frame", "mirror_map", "region_masks",
+         "mesh_graph", "region_adjacency")
 
 
 def _plain(value):

@@ -12,6 +12,7 @@ the rule file); its weights replace the computed region and take those vertices 
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -227,6 +228,33 @@ class RegionMasks:
         regions = set(regions)
         return np.array([base in regions for base in self.bases], dtype=bool)
 
+    def inside(self, allowed):
+        """(n,) float32: each vertex's membership in the ``allowed`` rows ((m,) bool), cached per row set."""
+        key = allowed.tobytes()
+        if key not in self._inside:
+            self._inside[key] = self.weights[allowed].sum(axis=0)
+        return self._inside[key]
+
+    def row_peaks(self, values):
+        """(m + 1,) float32: the largest of ``values`` ((n,) >= 0) over the vertices each row holds at
+        least half of; the last entry over the vertices no row holds half of."""
+        order, starts, rows = self._partition
+        out = np.zeros(len(self.names) + 1, dtype=np.float32)
+        out[rows] = np.maximum.reduceat(values[order], starts)
+        return out
+
+    @cached_property
+    def _inside(self):
+        return {}
+
+    @cached_property
+    def _partition(self):
+        """Vertices sorted by the row holding at least half of them (len(names) for none): order, starts, rows."""
+        best = np.where(self.weights.max(axis=0) >= 0.5, self.weights.argmax(axis=0), len(self.names))
+        order = np.argsort(best, kind="stable")
+        rows, starts = np.unique(best[order], return_index=True)
+        return order, starts, rows
+
     def shares(self, energy):
         """(m,) float64 share of a per-vertex ``energy`` ((n,) array) in each row (zeros if no energy)."""
         total = float(energy.sum())
@@ -283,7 +311,9 @@ def region_masks(rules, frame, basis, vertex_groups=None, gates=None):
             member = np.zeros(basis.shape[0], dtype=np.float32)
             for box in region.boxes:
                 depth = coords[:, 2] if box.anchor == "mouth" else coords[:, 3]
-                inside = (_ramp(lateral, *box.lateral, feather) * _ramp(coords[:, 1], *box.height, feather)
+                # lateral is a distance from the midline: a range from 0 has no edge to feather there
+                near = box.lateral[0] if box.lateral[0] > 0 else -np.inf
+                inside = (_ramp(lateral, near, box.lateral[1], feather) * _ramp(coords[:, 1], *box.height, feather)
                           * _ramp(depth, *box.depth, feather))
                 member = np.maximum(member, inside)
             if region.moved_by:
