@@ -175,7 +175,8 @@ class AuditContext:
     def region_adjacency(self):
         """(m, m) bool: region rows that touch, by their soft edges or by a mesh edge between them."""
         from .islands import touching_rows
-        return self.region_masks.adjacent | touching_rows(self.region_masks.weights, self.mesh_graph)
+        masks = self.region_masks
+        return masks.adjacent | touching_rows(masks.dominant, len(masks.names), self.mesh_graph)
 
     @cached_property
     def rigid_explained(self):

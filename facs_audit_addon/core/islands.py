@@ -28,21 +28,19 @@ def polygon_edges(faces):
 
 
 def weld_pairs(points, tolerance):
-    """(w, 2) int64: pairs of vertices closer than about ``tolerance`` (each linked to one twin).
+    """(w, 2) int64: pairs of coincident vertices (each linked to one twin).
 
-    Points are bucketed on two grids offset by half a cell, so twins straddling a cell border meet
-    on the other grid. Cells are sorted by a hash of their indices; equal neighbours are checked cell
-    by cell, so a hash collision never links two distant vertices.
+    Points share a cell of a grid ``tolerance`` wide: exact twins always do (what exporters make when
+    they split a vertex along a seam); near twins may straddle a cell border and stay apart. Cells are
+    sorted by a hash of their indices and equal neighbours are compared cell index by cell index, so a
+    hash collision never links two distant vertices.
     """
-    links = []
-    for shift in (0.0, 0.5):
-        keys = np.floor(np.asarray(points, dtype=np.float64) / tolerance + shift).astype(np.int64)
-        hashed = keys[:, 0] * np.int64(73856093) ^ keys[:, 1] * np.int64(19349663) ^ keys[:, 2] * np.int64(83492791)
-        order = np.argsort(hashed, kind="stable")
-        ordered = keys[order]
-        same = np.flatnonzero((ordered[1:] == ordered[:-1]).all(axis=1))
-        links.append(np.stack([order[same], order[same + 1]], axis=1))
-    return np.concatenate(links)
+    keys = np.floor(np.asarray(points, dtype=np.float64) / tolerance).astype(np.int64)
+    hashed = keys[:, 0] * np.int64(73856093) ^ keys[:, 1] * np.int64(19349663) ^ keys[:, 2] * np.int64(83492791)
+    order = np.argsort(hashed)
+    ordered = keys[order]
+    same = np.flatnonzero((ordered[1:] == ordered[:-1]).all(axis=1))
+    return np.stack([order[same], order[same + 1]], axis=1)
 
 
 def mesh_graph(edges, points, scale):
@@ -137,6 +135,24 @@ def apart_levels(level, graph, main, cutoffs):
     return piece, apart
 
 
+def surely_within(points, sources, reach):
+    """(m,) bool: points that certainly lie within ``reach`` of some source (False: maybe not).
+
+    A grid ``reach / (2 sqrt 3)`` wide: two points in the same or neighbouring cells are never
+    further apart than ``reach``. Much cheaper than ``within_reach``; a quick test to rule work out.
+    """
+    cell = reach / (2 * np.sqrt(3))
+    low = np.minimum(points.min(axis=0), sources.min(axis=0))
+    src = np.floor((sources - low) / cell).astype(np.int64) + 1
+    pts = np.floor((points - low) / cell).astype(np.int64) + 1
+    span = np.maximum(src.max(axis=0), pts.max(axis=0)) + 2
+    steps = np.array([-1, 0, 1])
+    offsets = (steps[:, None, None] * span[1] + steps[None, :, None]) * span[2] + steps[None, None, :]
+    codes = (src[:, 0] * span[1] + src[:, 1]) * span[2] + src[:, 2]
+    near = np.unique((np.unique(codes)[:, None] + offsets.reshape(1, -1)).ravel())
+    return np.isin((pts[:, 0] * span[1] + pts[:, 1]) * span[2] + pts[:, 2], near)
+
+
 def within_reach(points, sources, reach):
     """(m,) bool: which of ``points`` ((m, 3)) lie within about ``reach`` of any of ``sources`` ((s, 3)).
 
@@ -168,19 +184,17 @@ def within_reach(points, sources, reach):
     return out
 
 
-def touching_rows(weights, graph):
-    """(m, m) bool: region rows joined by a mesh edge between vertices mostly in each.
+def touching_rows(dominant, rows, graph):
+    """(rows, rows) bool: region rows joined by a surface link between vertices mostly in each.
 
-    weights : (m, n) float32 region membership (see regions.RegionMasks). On a coarse mesh two
-    neighbouring regions may share no vertex in their soft edges, yet an edge runs from one to the other.
+    dominant : (n,) int
+        The row holding at least half of each vertex, ``rows`` where none does (regions.RegionMasks).
+    On a coarse mesh two neighbouring regions may share no vertex in their soft edges, yet an edge runs
+    from one to the other.
     """
-    m = weights.shape[0]
-    out = np.zeros((m, m), dtype=bool)
+    side = rows + 1
     if graph is None or not len(graph):
-        return out
-    best = weights.argmax(axis=0)
-    mostly = weights.max(axis=0) >= 0.5
-    a, b = graph[:, 0], graph[:, 1]
-    both = mostly[a] & mostly[b]
-    out[best[a[both]], best[b[both]]] = True
+        return np.zeros((rows, rows), dtype=bool)
+    counts = np.bincount(dominant[graph[:, 0]] * side + dominant[graph[:, 1]], minlength=side * side)
+    out = (counts > 0).reshape(side, side)[:rows, :rows]
     return out | out.T

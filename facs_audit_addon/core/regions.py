@@ -214,6 +214,8 @@ class RegionMasks:
     weights: np.ndarray
     layout: FaceLayout = None
     overridden: tuple = ()
+    #: (n, 3) float32 signed lateral, height, depth from the lips of every vertex, eye-to-mouth units
+    points: np.ndarray = None
 
     @property
     def adjacent(self):
@@ -235,25 +237,21 @@ class RegionMasks:
             self._inside[key] = self.weights[allowed].sum(axis=0)
         return self._inside[key]
 
-    def row_peaks(self, values):
-        """(m + 1,) float32: the largest of ``values`` ((n,) >= 0) over the vertices each row holds at
-        least half of; the last entry over the vertices no row holds half of."""
-        order, starts, rows = self._partition
-        out = np.zeros(len(self.names) + 1, dtype=np.float32)
-        out[rows] = np.maximum.reduceat(values[order], starts)
-        return out
+    def mostly_in(self, allowed):
+        """(n,) bool: vertices at least half in the ``allowed`` rows, cached per row set."""
+        key = b"mostly" + allowed.tobytes()
+        if key not in self._inside:
+            self._inside[key] = self.inside(allowed) >= 0.5
+        return self._inside[key]
 
     @cached_property
     def _inside(self):
         return {}
 
     @cached_property
-    def _partition(self):
-        """Vertices sorted by the row holding at least half of them (len(names) for none): order, starts, rows."""
-        best = np.where(self.weights.max(axis=0) >= 0.5, self.weights.argmax(axis=0), len(self.names))
-        order = np.argsort(best, kind="stable")
-        rows, starts = np.unique(best[order], return_index=True)
-        return order, starts, rows
+    def dominant(self):
+        """(n,) int64: the row holding at least half of each vertex (len(names) where none does)."""
+        return np.where(self.weights.max(axis=0) >= 0.5, self.weights.argmax(axis=0), len(self.names))
 
     def shares(self, energy):
         """(m,) float64 share of a per-vertex ``energy`` ((n,) array) in each row (zeros if no energy)."""
@@ -339,4 +337,4 @@ def region_masks(rules, frame, basis, vertex_groups=None, gates=None):
     return RegionMasks(names=tuple(names) + (OUTSIDE,), bases=tuple(bases) + (OUTSIDE,),
                        labels=tuple(labels) + ("rest of the mesh (outside the face regions)",),
                        weights=np.vstack([weights, outside[None]]).astype(np.float32), layout=layout,
-                       overridden=tuple(overrides))
+                       overridden=tuple(overrides), points=coords[:, :3])

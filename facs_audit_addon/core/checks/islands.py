@@ -11,7 +11,7 @@
 
 import numpy as np
 
-from ..islands import apart_levels, within_reach
+from ..islands import apart_levels, surely_within, within_reach
 from ..text import listing
 from .region import _by_side, _label, escalate, worst_vertices
 
@@ -24,11 +24,11 @@ FLOOR = CUTOFFS[-1]
 
 def face_points(ctx, index):
     """(len(index), 3) float32 positions of vertices ``index`` in the face frame, in eye-to-mouth distances."""
-    return ctx.frame.local(ctx.snapshot.basis[index]) / ctx.region_masks.layout.unit
+    return ctx.region_masks.points[index]
 
 
 def beyond_falloff(ctx, i, inside, reach):
-    """(n,) float64: motion energy of shape ``i`` that is no fall-off of its allowed motion (0 elsewhere).
+    """(n,) float64: motion energy of shape ``i``, 0 where it is a fall-off of its allowed motion or noise.
 
     inside : (n,) float32
         Membership in the regions the action may move.
@@ -41,7 +41,7 @@ def beyond_falloff(ctx, i, inside, reach):
     """
     motion = ctx.motion[i].astype(np.float64)
     peak = float(motion.max())
-    energy = np.square(motion) * (1.0 - inside)
+    energy = np.square(motion)
     if peak <= 0:
         return energy
     level = motion / peak
@@ -74,21 +74,23 @@ def detached_island(ctx, i, name, parsed, allowed):
     motion = ctx.motion[i]
     peak = float(ctx.max_motion[i])
     share = ctx.threshold("island_share", name)
-    # cheap tests first: something outside the allowed rows peaks high enough ...
-    peaks = masks.row_peaks(motion)
-    if max(float(peaks[:-1][~allowed].max(initial=0.0)), float(peaks[-1])) < share * peak:
-        return None
+    # cheap tests first: vertices mostly outside the allowed regions move high enough ...
+    tops = np.flatnonzero(motion >= np.float32(share * peak))
     inside = masks.inside(allowed)
-    level = motion / np.float32(peak)
-    main = (level >= ctx.threshold("island_main", name)) & (inside >= 0.5)
-    if not main.any():
-        main = level >= level.max()
-    strong = face_points(ctx, main)
-    far = ctx.threshold("island_distance", name)
-    # ... and lies far from the strong motion
-    tops = np.flatnonzero((level >= share) & (inside < 0.5))
-    if not len(tops) or within_reach(face_points(ctx, tops), strong, far).all():
+    tops = tops[inside[tops] < 0.5]
+    if not len(tops):
         return None
+    main = (motion >= np.float32(ctx.threshold("island_main", name) * peak)) & masks.mostly_in(allowed)
+    if not main.any():
+        main = motion >= motion.max()
+    far = ctx.threshold("island_distance", name)
+    # ... and lie far from the strong motion
+    strong = face_points(ctx, main)
+    top_points = face_points(ctx, tops)
+    maybe_far = ~surely_within(top_points, strong, far)
+    if not maybe_far.any() or within_reach(top_points[maybe_far], strong, far).all():
+        return None
+    level = motion / np.float32(peak)
     piece, apart = apart_levels(level, graph, main, CUTOFFS)
     ids = np.unique(piece[piece >= 0])
     if not len(ids):
