@@ -185,3 +185,23 @@ def test_skin_moving_more_than_what_drags_it_is_leakage():
 def test_a_spill_beyond_the_falloff_reach_is_leakage():
     spread = with_drag("AU23H", reach=0.6, strength=0.95)
     assert [f.rule for f in leakage(spread, "AU23H")] == ["region.leakage"]
+
+
+def test_reaudit_finds_and_clears_an_island():
+    from facs_audit_addon.core.session import AuditSession
+
+    session = AuditSession(RULEBOOK, profile="facs-film")
+    session.audit(replace(CLEAN, deltas=CLEAN.deltas.copy()))
+    bumped = with_bump("AU26", "AU2_L", 0.4).deltas[CLEAN.index("AU26")]
+    report = session.update({"AU26": bumped})
+    assert [(f.rule, f.shapes) for f in report.findings if f.category == "region"] == \
+        [("region.detached-island", ("AU26",))]
+    report = session.update({"AU26": CLEAN.deltas[CLEAN.index("AU26")].copy()})
+    assert [f for f in report.findings if f.category == "region"] == []
+
+
+def test_edges_naming_missing_vertices_are_a_clear_input_error():
+    from facs_audit_addon.core import RigInputError
+
+    with pytest.raises(RigInputError, match="mesh edges name vertices the mesh does not have"):
+        replace(CLEAN, edges=np.array([[0, len(CLEAN.basis)]]))
