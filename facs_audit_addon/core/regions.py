@@ -237,12 +237,17 @@ class RegionMasks:
             self._inside[key] = self.weights[allowed].sum(axis=0)
         return self._inside[key]
 
-    def mostly_in(self, allowed):
-        """(n,) bool: vertices at least half in the ``allowed`` rows, cached per row set."""
-        key = b"mostly" + allowed.tobytes()
-        if key not in self._inside:
-            self._inside[key] = self.inside(allowed) >= 0.5
-        return self._inside[key]
+    def mostly_in(self, allowed, index):
+        """(len(index),) bool: whether vertices ``index`` lie at least half in the ``allowed`` rows.
+
+        Read from the row holding most of each vertex; only vertices no row holds half of are summed.
+        """
+        dominant = self.dominant[index]
+        out = np.append(allowed, False)[dominant]
+        mixed = np.flatnonzero(dominant == len(self.names))
+        if len(mixed):
+            out[mixed] = allowed.astype(np.float32) @ self.weights[:, np.asarray(index)[mixed]] >= 0.5
+        return out
 
     @cached_property
     def _inside(self):

@@ -67,22 +67,21 @@ def detached_island(ctx, i, name, parsed, allowed):
     allowed : (m,) bool
         Region rows the action may move.
     """
-    graph = ctx.mesh_graph
-    if graph is None:
+    if ctx.snapshot.edges is None:
         return None  # a snapshot without topology: nothing is known about what connects to what
     masks = ctx.region_masks
     motion = ctx.motion[i]
     peak = float(ctx.max_motion[i])
     share = ctx.threshold("island_share", name)
-    # cheap tests first: vertices mostly outside the allowed regions move high enough ...
+    # cheap tests first, on few vertices: some mostly outside the allowed regions move high enough ...
     tops = np.flatnonzero(motion >= np.float32(share * peak))
-    inside = masks.inside(allowed)
-    tops = tops[inside[tops] < 0.5]
+    tops = tops[~masks.mostly_in(allowed, tops)]
     if not len(tops):
         return None
-    main = (motion >= np.float32(ctx.threshold("island_main", name) * peak)) & masks.mostly_in(allowed)
-    if not main.any():
-        main = motion >= motion.max()
+    main = np.flatnonzero(motion >= np.float32(ctx.threshold("island_main", name) * peak))
+    main = main[masks.mostly_in(allowed, main)]
+    if not len(main):
+        main = np.array([int(np.argmax(motion))])
     far = ctx.threshold("island_distance", name)
     # ... and lie far from the strong motion
     strong = face_points(ctx, main)
@@ -90,8 +89,11 @@ def detached_island(ctx, i, name, parsed, allowed):
     maybe_far = ~surely_within(top_points, strong, far)
     if not maybe_far.any() or within_reach(top_points[maybe_far], strong, far).all():
         return None
+    inside = masks.inside(allowed)
     level = motion / np.float32(peak)
-    piece, apart = apart_levels(level, graph, main, CUTOFFS)
+    seeds = np.zeros(len(level), dtype=bool)
+    seeds[main] = True
+    piece, apart = apart_levels(level, ctx.mesh_graph, seeds, CUTOFFS)
     ids = np.unique(piece[piece >= 0])
     if not len(ids):
         return None

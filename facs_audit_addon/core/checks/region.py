@@ -63,7 +63,7 @@ def check_regions(ctx):
     # blame a sculpt on (the rig still gets every other check).
     if masks is None or (ctx.frame.eye is None and ctx.frame.mouth is None):
         return
-    adjacent = ctx.region_adjacency
+    adjacent = masks.adjacent
     rigid = ctx.rigid_explained
     for i, name, parsed in ctx.focused_shapes():
         total = float(ctx.region_energy[i].sum())
@@ -77,7 +77,8 @@ def check_regions(ctx):
         levels = _leakage_levels(ctx, name, _by_side(masks, ctx.region_energy[i] / total, parsed.side),
                                  allowed, remote)
         kept = None
-        if _leaks(levels):  # the fall-off measure only ever lowers the shares: run it when it matters
+        if _leaks(levels):  # the finer measures only ever lower the shares: run them when it matters
+            remote = ~allowed & ~ctx.region_adjacency[:, allowed].any(axis=1)
             kept = beyond_falloff(ctx, i, masks.inside(allowed), ctx.threshold("falloff_reach", name))
             levels = _leakage_levels(ctx, name, _by_side(masks, (masks.weights @ kept) / total, parsed.side),
                                      allowed, remote)
