@@ -79,7 +79,7 @@ def union_edges(parent, a, b):
             parent[:] = jumped
 
 
-def apart_levels(level, graph, main, cutoffs):
+def apart_levels(level, graph, main, cutoffs, watch=None):
     """Pieces that stay apart from the main motion as the cut-off falls.
 
     level : (n,) float32
@@ -90,6 +90,9 @@ def apart_levels(level, graph, main, cutoffs):
         The main motion: a piece holding any of these vertices is part of it.
     cutoffs : sequence of float
         Falling cut-offs; vertices below the last one are ignored.
+    watch : (w,) int, optional
+        Stop as soon as all these vertices lie in the main motion (what is left below cannot change
+        where they joined it); the other vertices' values are then those of that cut-off.
 
     Returns
     -------
@@ -120,6 +123,7 @@ def apart_levels(level, graph, main, cutoffs):
     parent = np.arange(len(kept), dtype=np.int64)
     is_main = np.zeros(len(kept), dtype=bool)
     seeds = main[kept]
+    watched = None if watch is None else local[np.asarray(watch)]
     done = 0
     for cutoff in cutoffs:
         count = int(np.searchsorted(-levels, -cutoff, side="right"))
@@ -132,6 +136,9 @@ def apart_levels(level, graph, main, cutoffs):
         out = ~is_main[roots]
         piece[kept[:count][out]] = kept[roots[out]]
         apart[kept[:count][out]] = cutoff
+        if watched is not None and (watched >= 0).all() and (watched < count).all() \
+                and is_main[roots[watched]].all():
+            break
     return piece, apart
 
 

@@ -86,14 +86,15 @@ def detached_island(ctx, i, name, parsed, allowed):
     # ... and lie far from the strong motion
     strong = face_points(ctx, main)
     top_points = face_points(ctx, tops)
-    maybe_far = ~surely_within(top_points, strong, far)
-    if not maybe_far.any() or within_reach(top_points[maybe_far], strong, far).all():
+    maybe_far = np.flatnonzero(~surely_within(top_points, strong, far))
+    far_tops = tops[maybe_far[~within_reach(top_points[maybe_far], strong, far)]]
+    if not len(far_tops):
         return None
     inside = masks.inside(allowed)
     level = motion / np.float32(peak)
     seeds = np.zeros(len(level), dtype=bool)
     seeds[main] = True
-    piece, apart = apart_levels(level, ctx.mesh_graph, seeds, CUTOFFS)
+    piece, apart = apart_levels(level, ctx.mesh_graph, seeds, CUTOFFS, watch=far_tops)
     ids = np.unique(piece[piece >= 0])
     if not len(ids):
         return None
