@@ -67,8 +67,8 @@ def detached_island(ctx, i, name, parsed, allowed):
     allowed : (m,) bool
         Region rows the action may move.
     """
-    if ctx.snapshot.edges is None:
-        return None  # a snapshot without topology: nothing is known about what connects to what
+    if ctx.snapshot.edges is None or not len(ctx.snapshot.edges):
+        return None  # no topology: nothing is known about what connects to what
     masks = ctx.region_masks
     motion = ctx.motion[i]
     peak = float(ctx.max_motion[i])
