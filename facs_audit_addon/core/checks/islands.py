@@ -123,7 +123,7 @@ def detached_island(ctx, i, name, parsed, allowed):
     high, members, below, outside, distance = islands[0]
     everything = np.concatenate([island[1] for island in islands])
     # named after where the bumps are high, not after the long tails they may drag into a dense eye
-    core = np.concatenate([members[level[members] >= 0.5 * top] for top, members, *_ in islands])
+    core = np.concatenate([part[level[part] >= 0.5 * height] for height, part, *_ in islands])
     energy = np.zeros(len(level), dtype=np.float32)
     energy[core] = np.square(level[core])
     shares = _by_side(masks, masks.shares(energy), parsed.side)
