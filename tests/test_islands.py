@@ -205,3 +205,19 @@ def test_edges_naming_missing_vertices_are_a_clear_input_error():
 
     with pytest.raises(RigInputError, match="mesh edges name vertices the mesh does not have"):
         replace(CLEAN, edges=np.array([[0, len(CLEAN.basis)]]))
+
+
+def test_reach_by_level_needs_a_source_at_least_as_high():
+    from facs_audit_addon.core.islands import reached_by_level
+
+    rng = np.random.default_rng(5)
+    points, sources = rng.uniform(0, 2, (300, 3)), rng.uniform(0, 2, (200, 3))
+    levels, source_levels = rng.uniform(0.05, 1, 300), rng.uniform(0.05, 1, 200)
+    bounds = (np.inf,) + CUTOFFS
+    got = reached_by_level(points, levels, sources, source_levels, bounds, 0.3)
+    # brute force: the band floor under each point, then any source at or above it within reach
+    floors = np.array([next(b for b in bounds[1:] if level >= b) for level in levels])
+    distance = np.sqrt(((points[:, None] - sources[None]) ** 2).sum(axis=2))
+    close = (distance <= 0.27) & (source_levels[None] >= floors[:, None])
+    loose = (distance <= 0.33) & (source_levels[None] >= floors[:, None])
+    assert got[close.any(axis=1)].all() and not got[~loose.any(axis=1)].any()

@@ -160,6 +160,42 @@ def surely_within(points, sources, reach):
     return np.isin((pts[:, 0] * span[1] + pts[:, 1]) * span[2] + pts[:, 2], near)
 
 
+def reached_by_level(points, levels, sources, source_levels, bounds, reach):
+    """(m,) bool: which points lie within ``reach`` of a source at least as high as their own band.
+
+    points, sources : (m, 3), (s, 3) positions; levels, source_levels : (m,), (s,) their levels.
+    bounds : falling band edges (``inf`` first): a point in [b[k+1], b[k]) needs a source at or above
+    b[k+1]. Sources are added band by band to a set of grid cells that surely lie within reach (see
+    ``surely_within``); only the points outside those cells are measured (``within_reach``).
+    """
+    out = np.zeros(len(points), dtype=bool)
+    if not len(points) or not len(sources):
+        return out
+    cell = reach / (2 * np.sqrt(3))
+    low = np.minimum(points.min(axis=0), sources.min(axis=0)) - cell
+    point_cells = np.floor((points - low) / cell).astype(np.int64)
+    source_cells = np.floor((sources - low) / cell).astype(np.int64)
+    span = np.maximum(point_cells.max(axis=0), source_cells.max(axis=0)) + 2
+    steps = np.array([-1, 0, 1])
+    offsets = ((steps[:, None, None] * span[1] + steps[None, :, None]) * span[2] + steps[None, None, :]).ravel()
+    point_codes = (point_cells[:, 0] * span[1] + point_cells[:, 1]) * span[2] + point_cells[:, 2]
+    source_codes = (source_cells[:, 0] * span[1] + source_cells[:, 1]) * span[2] + source_cells[:, 2]
+    near = np.zeros(0, dtype=np.int64)
+    for high, floor in zip(bounds[:-1], bounds[1:]):
+        added = (source_levels >= floor) & (source_levels < high)
+        if added.any():
+            near = np.union1d(near, (np.unique(source_codes[added])[:, None] + offsets[None]).ravel())
+        band = np.flatnonzero((levels >= floor) & (levels < high))
+        if not len(band) or not len(near):
+            continue
+        sure = np.isin(point_codes[band], near)
+        out[band[sure]] = True
+        rest = band[~sure]
+        if len(rest):
+            out[rest] = within_reach(points[rest], sources[source_levels >= floor], reach)
+    return out
+
+
 def within_reach(points, sources, reach):
     """(m,) bool: which of ``points`` ((m, 3)) lie within about ``reach`` of any of ``sources`` ((s, 3)).
 
@@ -176,9 +212,8 @@ def within_reach(points, sources, reach):
     span = keys.max(axis=0) + 1
     _, inverse, counts = np.unique((keys[:, 0] * span[1] + keys[:, 1]) * span[2] + keys[:, 2],
                                    return_inverse=True, return_counts=True)
-    sketch = np.zeros((len(counts), 3))
-    np.add.at(sketch, inverse, sources)
-    sketch /= counts[:, None]
+    sketch = np.stack([np.bincount(inverse, weights=sources[:, axis], minlength=len(counts))
+                       for axis in range(3)], axis=1) / counts[:, None]
     limit = reach * reach
     points = np.asarray(points, dtype=np.float64)
     norms = (sketch ** 2).sum(axis=1)

@@ -11,7 +11,7 @@
 
 import numpy as np
 
-from ..islands import apart_levels, surely_within, within_reach
+from ..islands import apart_levels, reached_by_level, surely_within, within_reach
 from ..text import listing
 from .region import _by_side, _label, escalate, worst_vertices
 
@@ -47,16 +47,9 @@ def beyond_falloff(ctx, i, inside, reach):
     level = motion / peak
     candidates = np.flatnonzero((level >= FLOOR) & (inside < 1.0))
     source = np.flatnonzero((inside >= 0.5) & (level >= FLOOR))
-    points = face_points(ctx, candidates)
-    source_points = face_points(ctx, source)
-    falls = np.zeros(len(level), dtype=bool)
-    bands = (np.inf,) + CUTOFFS
-    for high, low in zip(bands[:-1], bands[1:]):
-        band = (level[candidates] >= low) & (level[candidates] < high)
-        sources = level[source] >= low
-        if band.any() and sources.any():
-            falls[candidates[band]] = within_reach(points[band], source_points[sources], reach)
-    energy[falls] = 0.0
+    falls = reached_by_level(face_points(ctx, candidates), level[candidates], face_points(ctx, source),
+                             level[source], (np.inf,) + CUTOFFS, reach)
+    energy[candidates[falls]] = 0.0
     energy[level < FLOOR] = 0.0
     return energy
 
