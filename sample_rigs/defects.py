@@ -78,9 +78,12 @@ def build_variant(variant_id):
 def variant_snapshot(variant_id):
     """The variant as a pure-numpy ``RigSnapshot`` (object name ``Face``)."""
     from facs_audit_addon.core import RigSnapshot
+    from facs_audit_addon.core.islands import polygon_edges
 
     built = build_variant(variant_id)
-    return RigSnapshot.from_shapes("Face", built.vertices, built.shapes, source=f"defect:{variant_id}")
+    # the edges Blender would make from the polygons, as a saved .blend carries them
+    return RigSnapshot.from_shapes("Face", built.vertices, built.shapes, source=f"defect:{variant_id}",
+                                   edges=polygon_edges(built.faces))
 
 
 # -- recipes: each breaks one thing in ``shapes`` (FACS-code names) -------------------------------
@@ -147,6 +150,18 @@ def _leakage_au26_forehead(face, shapes):
     forehead = np.zeros_like(p)
     forehead[:, 2] = -0.02 * w
     shapes["AU26"] = (shapes["AU26"] + forehead).astype(np.float32)
+
+
+def _island_au26_brows(face, shapes):
+    # a compact lift of each outer brow, where AU2 moves most, hidden in the big jaw drop
+    p = face.vertices.astype(np.float64)
+    motion = np.linalg.norm(shapes["AU2_L"], axis=1)
+    centre = p[int(np.argmax(motion))]
+    peak = float(np.linalg.norm(shapes["AU26"], axis=1).max())
+    lift = np.zeros_like(p)
+    for side in (1.0, -1.0):
+        lift[:, 2] += 0.4 * peak * blob(p, centre * (side, 1.0, 1.0), (0.014, 0.014, 0.014))
+    shapes["AU26"] = (shapes["AU26"] + lift).astype(np.float32)
 
 
 def _duplicate_18_22(face, shapes):
@@ -246,6 +261,7 @@ RECIPES = {
     "sides-swapped": _sides_swapped,
     "leakage-au12-brows": _leakage_au12_brows,
     "leakage-au26-forehead": _leakage_au26_forehead,
+    "island-au26-brows": _island_au26_brows,
     "duplicate-au18-au22": _duplicate_18_22,
     "pucker-funnel": _pucker_funnel,
     "duplicate-au43-au45": _duplicate_43_45,

@@ -60,6 +60,10 @@ def check_face(snapshot):
     # only region overrides and shape masks are read, not every skinning group
     assert set(snapshot.vertex_groups) == {"facs_region_brow"}
     np.testing.assert_array_equal(snapshot.vertex_groups["facs_region_brow"], [0, 0, 0, 1, 1, 1, 0, 0, 0])
+    # the mesh edges of the 2 x 2 quad grid, as vertex index pairs
+    assert snapshot.edges.dtype == np.int32
+    assert {tuple(sorted(e)) for e in snapshot.edges.tolist()} == {
+        (0, 1), (1, 2), (3, 4), (4, 5), (6, 7), (7, 8), (0, 3), (3, 6), (1, 4), (4, 7), (2, 5), (5, 8)}
 
 
 def test_snapshot_from_object_in_world_orientation(make_rig):

@@ -88,7 +88,15 @@ def snapshot_from_object(obj, *, source="", scratch=None):
         animation=_read_animation(key, set(names)),
         basis_name=reference.name,
         source=source,
+        edges=read_edges(mesh),
     )
+
+
+def read_edges(mesh):
+    """(e, 2) int32 vertex pairs of the mesh's edges, in one bulk read."""
+    edges = np.empty(2 * len(mesh.edges), dtype=np.int32)
+    mesh.edges.foreach_get("vertices", edges)
+    return edges.reshape(-1, 2)
 
 
 def read_shape_delta(obj, name):

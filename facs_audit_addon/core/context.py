@@ -201,6 +201,19 @@ class AuditContext:
         return region_masks(rules, self.frame, self.snapshot.basis, self.snapshot.vertex_groups, gates)
 
     @cached_property
+    def mesh_graph(self):
+        """(e, 2) int64 vertex pairs joined along the surface (edges and seam twins), None without edges."""
+        from .islands import mesh_graph
+        return mesh_graph(self.snapshot.edges, self.snapshot.basis, self.frame.scale)
+
+    @cached_property
+    def region_adjacency(self):
+        """(m, m) bool: region rows that touch, by their soft edges or by a mesh edge between them."""
+        from .islands import touching_rows
+        masks = self.region_masks
+        return masks.adjacent | touching_rows(masks.dominant, len(masks.names), self.mesh_graph)
+
+    @cached_property
     def rigid_explained(self):
         """(k,) float64: share of each shape's motion one rigid transform of the whole face explains."""
         from .checks.region import rigid_shares
@@ -270,7 +283,7 @@ def _motion_row(delta, out):
 
 #: cached measures of the whole face that an incremental re-audit keeps as they are
 _HELD = ("snapshot", "rulebook", "sets", "primary_profile", "chosen_profile", "_set_of", "scratch", "frame", "mirror_map",
-         "region_masks", "mirror_noise", "millimetres")
+         "region_masks", "mirror_noise", "millimetres", "mesh_graph", "region_adjacency")
 
 
 def _plain(value):

@@ -51,6 +51,8 @@ class RigSnapshot:
     animation: dict = field(default_factory=dict)
     basis_name: str = "Basis"
     source: str = ""
+    #: (e, 2) int32 mesh edges (vertex index pairs), or None when unknown (checks that need them skip)
+    edges: np.ndarray = None
 
     def __post_init__(self):
         basis = np.asarray(self.basis, dtype=np.float32)
@@ -65,6 +67,11 @@ class RigSnapshot:
         object.__setattr__(self, "basis", basis)
         object.__setattr__(self, "deltas", deltas)
         object.__setattr__(self, "names", tuple(self.names))
+        if self.edges is not None:
+            edges = np.asarray(self.edges, dtype=np.int32).reshape(-1, 2)
+            if len(edges) and (edges.min() < 0 or edges.max() >= basis.shape[0]):
+                raise RigInputError(f"{self.name}: mesh edges name vertices the mesh does not have")
+            object.__setattr__(self, "edges", edges)
         if not self.relative_keys:
             object.__setattr__(self, "relative_keys", (self.basis_name,) * k)
         if not self.muted:

@@ -12,6 +12,7 @@ the rule file); its weights replace the computed region and take those vertices 
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -213,6 +214,8 @@ class RegionMasks:
     weights: np.ndarray
     layout: FaceLayout = None
     overridden: tuple = ()
+    #: (n, 3) float32 signed lateral, height, depth from the lips of every vertex, eye-to-mouth units
+    points: np.ndarray = None
 
     @property
     def adjacent(self):
@@ -226,6 +229,34 @@ class RegionMasks:
         """(m,) bool: rows whose catalog region is in ``regions``."""
         regions = set(regions)
         return np.array([base in regions for base in self.bases], dtype=bool)
+
+    def inside(self, allowed):
+        """(n,) float32: each vertex's membership in the ``allowed`` rows ((m,) bool), cached per row set."""
+        key = allowed.tobytes()
+        if key not in self._inside:
+            self._inside[key] = self.weights[allowed].sum(axis=0)
+        return self._inside[key]
+
+    def mostly_in(self, allowed, index):
+        """(len(index),) bool: whether vertices ``index`` lie at least half in the ``allowed`` rows.
+
+        Read from the row holding most of each vertex; only vertices no row holds half of are summed.
+        """
+        dominant = self.dominant[index]
+        out = np.append(allowed, False)[dominant]
+        mixed = np.flatnonzero(dominant == len(self.names))
+        if len(mixed):
+            out[mixed] = allowed.astype(np.float32) @ self.weights[:, np.asarray(index)[mixed]] >= 0.5
+        return out
+
+    @cached_property
+    def _inside(self):
+        return {}
+
+    @cached_property
+    def dominant(self):
+        """(n,) int64: the row holding at least half of each vertex (len(names) where none does)."""
+        return np.where(self.weights.max(axis=0) >= 0.5, self.weights.argmax(axis=0), len(self.names))
 
     def shares(self, energy):
         """(m,) float64 share of a per-vertex ``energy`` ((n,) array) in each row (zeros if no energy)."""
@@ -283,7 +314,9 @@ def region_masks(rules, frame, basis, vertex_groups=None, gates=None):
             member = np.zeros(basis.shape[0], dtype=np.float32)
             for box in region.boxes:
                 depth = coords[:, 2] if box.anchor == "mouth" else coords[:, 3]
-                inside = (_ramp(lateral, *box.lateral, feather) * _ramp(coords[:, 1], *box.height, feather)
+                # lateral is a distance from the midline: a range from 0 has no edge to feather there
+                near = box.lateral[0] if box.lateral[0] > 0 else -np.inf
+                inside = (_ramp(lateral, near, box.lateral[1], feather) * _ramp(coords[:, 1], *box.height, feather)
                           * _ramp(depth, *box.depth, feather))
                 member = np.maximum(member, inside)
             if region.moved_by:
@@ -309,4 +342,4 @@ def region_masks(rules, frame, basis, vertex_groups=None, gates=None):
     return RegionMasks(names=tuple(names) + (OUTSIDE,), bases=tuple(bases) + (OUTSIDE,),
                        labels=tuple(labels) + ("rest of the mesh (outside the face regions)",),
                        weights=np.vstack([weights, outside[None]]).astype(np.float32), layout=layout,
-                       overridden=tuple(overrides))
+                       overridden=tuple(overrides), points=coords[:, :3])

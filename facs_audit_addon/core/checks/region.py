@@ -53,7 +53,11 @@ def check_regions(ctx):
     Two measures: the share of the motion energy outside the allowed regions (broad fall-offs into
     neighbouring regions are normal, so this threshold is loose), and the share in *remote* regions,
     those that touch no allowed region (an AU26 that drags the forehead), held to a tight threshold.
+    Motion that merely falls off the allowed motion (skin dragged along, see islands.py) counts in
+    neither. A shape under both thresholds may still carry a detached bump (region.detached-island).
     """
+    from .islands import beyond_falloff, detached_island
+
     masks = ctx.region_masks
     # Without any eye or mouth landmark shape the regions are bounding-box guesses: too rough to
     # blame a sculpt on (the rig still gets every other check).
@@ -70,31 +74,47 @@ def check_regions(ctx):
         action = ctx.action(parsed.au)
         allowed = masks.allowed(action.regions)
         remote = ~allowed & ~adjacent[:, allowed].any(axis=1)
-        shares = _by_side(masks, ctx.region_energy[i] / total, parsed.side)
-        outside, far = float(shares[~allowed].sum()), float(shares[remote].sum())
-        levels = ((outside, ctx.threshold("leakage_warning", name), ctx.threshold("leakage_error", name)),
-                  (far, ctx.threshold("remote_leakage_warning", name), ctx.threshold("remote_leakage_error", name)))
-        if all(value < warning for value, warning, _ in levels):
+        levels = _leakage_levels(ctx, name, _by_side(masks, ctx.region_energy[i] / total, parsed.side),
+                                 allowed, remote)
+        kept = None
+        if _leaks(levels):  # the finer measures only ever lower the shares: run them when it matters
+            remote = ~allowed & ~ctx.region_adjacency[:, allowed].any(axis=1)
+            kept = beyond_falloff(ctx, i, masks.inside(allowed), ctx.threshold("falloff_reach", name))
+            levels = _leakage_levels(ctx, name, _by_side(masks, (masks.weights @ kept) / total, parsed.side),
+                                     allowed, remote)
+        if not _leaks(levels):
+            yield detached_island(ctx, i, name, parsed, allowed)
             continue
-        rows = ~allowed if outside >= levels[0][1] else remote
+        shares, (outside, warning, error), (far, remote_warning, _) = levels
+        rows = ~allowed if outside >= warning else remote
         worst = int(np.argmax(np.where(rows, shares, -1.0)))
         label = _label(masks, worst, parsed.side)
         leaked = {_label(masks, r, parsed.side): float(shares[r]) for r in np.argsort(-shares)
                   if not allowed[r] and shares[r] >= 0.01}
-        energy = ctx.motion[i].astype(np.float32) ** 2
-        off_limits = energy * masks.weights[rows].sum(axis=0)
         what = f"{name} ({ctx.label(parsed)})" if parsed.label != name else name
         finding = ctx.finding(
             "region.leakage",
             f"{what} moves the {label}: {shares[worst]:.0%} of its motion; {outside:.0%} in all falls outside "
             f"the regions {parsed.au} may move ({listing(action.regions)}).",
             shapes=(name,), aus=(parsed.au,), side=parsed.side,
-            measures={"share": outside, "remote_share": far, "threshold": levels[0][1],
-                      "error_threshold": levels[0][2], "remote_threshold": levels[1][1],
+            measures={"share": outside, "remote_share": far, "threshold": warning,
+                      "error_threshold": error, "remote_threshold": remote_warning,
                       "worst_region": label, "worst_region_share": float(shares[worst]), "regions": leaked,
                       "landmarks": masks.layout.from_landmarks},
-            vertices=worst_vertices(off_limits))
-        yield escalate(finding, any(value >= limit for value, _, limit in levels))
+            vertices=worst_vertices(kept * masks.weights[rows].sum(axis=0)))
+        yield escalate(finding, any(value >= limit for value, _, limit in levels[1:]))
+
+
+def _leakage_levels(ctx, name, shares, allowed, remote):
+    """(shares, (outside, warning, error), (remote, warning, error)) of one shape's region shares."""
+    return (shares,
+            (float(shares[~allowed].sum()), ctx.threshold("leakage_warning", name), ctx.threshold("leakage_error", name)),
+            (float(shares[remote].sum()), ctx.threshold("remote_leakage_warning", name),
+             ctx.threshold("remote_leakage_error", name)))
+
+
+def _leaks(levels):
+    return any(value >= warning for value, warning, _ in levels[1:])
 
 
 def _by_side(masks, shares, side):
