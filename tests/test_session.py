@@ -6,11 +6,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facs_audit_addon.core import RigInputError, audit_rig, load_rulebook
+from facs_audit_addon.core import RigInputError, audit_rig
 from facs_audit_addon.core import AuditSession
 from sample_rigs.defects import variant_snapshot
 
-RULEBOOK = load_rulebook()
+from core_helpers import RULEBOOK
 MANIFEST = tomllib.loads((Path(__file__).resolve().parents[1] / "sample_rigs" / "defects.toml").read_text())
 CLEAN = variant_snapshot("clean")
 
