@@ -10,45 +10,19 @@ import hashlib
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from facs_audit_addon.cli import main
 
 bpy = pytest.importorskip("bpy")
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 @pytest.fixture
-def audit(capfd, monkeypatch):
-    """``audit(*args)``: run ``audit ARGS`` in this process; a Result with exit code and captured output.
-
-    ``sys.stdout`` and ``sys.stderr`` write to file descriptors 1 and 2 as in a real process, so what
-    the CLI points elsewhere at the descriptor (Blender's and its importers' log) is kept off stdout.
-    """
-    def run(*args, command="audit"):
-        capfd.readouterr()  # output of earlier work (building rigs) is not the command's
-        # left open: a logging handler an importer made during the run may still hold them
-        out, err = open(1, "w", closefd=False), open(2, "w", closefd=False)
-        with monkeypatch.context() as m:
-            m.setattr(sys, "stdout", out)
-            m.setattr(sys, "stderr", err)
-            code = main([command, *map(str, args)])
-            out.flush()
-            err.flush()
-        out, err = capfd.readouterr()
-        return Result(code, out, err)
-    return run
+def audit(cli):
+    """``audit(*args)``: ``audit ARGS`` run in this process (see conftest.cli)."""
+    return lambda *args: cli("audit", *args)
 
 
 def run_module(*args, **kwargs):
@@ -237,8 +211,8 @@ def test_object_option(sample, audit):
     assert missing.returncode == 2 and missing.stderr.strip().endswith("no object named 'Head'")
 
 
-def test_profiles_command_lists_profiles_and_conventions(audit):
-    result = audit(command="profiles")
+def test_profiles_command_lists_profiles_and_conventions(cli):
+    result = cli("profiles")
     assert result.returncode == 0
     names = {line.split()[0] for line in result.stdout.splitlines() if line.startswith("  ")}
     assert {"facs-core", "facs-film", "arkit-52", "generic", "arkit", "facs-code", "facs-name"} <= names
