@@ -11,6 +11,8 @@ from pathlib import Path
 
 from .errors import AuditError, RuleFileError
 from .model import CATEGORIES, SEVERITIES
+from .names import NameReader
+from .text import normalize
 
 LATERALITIES = ("lr", "bilateral", "unilateral")
 KINDS = ("au", "ad", "gaze", "extra")
@@ -20,11 +22,6 @@ REQUIRE_SIDES = ("LR", "B", "any")  # require_names adds single-side "L" / "R" s
 def default_rules_dir():
     """``rules/`` beside the package: the repository root, or the installed extension's root."""
     return Path(__file__).resolve().parents[2] / "rules"
-
-
-def normalize(text):
-    """Lower case with every separator removed: ``LIP_CORNER_PULLER`` -> ``lipcornerpuller``."""
-    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 @dataclass(frozen=True)
@@ -453,8 +450,6 @@ def _load_profile(doc, resolve, catalog, conventions, findings, naming):
 
 def _requirements_from_names(doc, names, known_conventions, conventions, catalog, naming):
     """Turn ``require_names`` (read with the profile's convention) into one requirement per name."""
-    from .names import NameReader  # late import: names depends on this module's dataclasses
-
     if len(known_conventions) != 1:
         doc.fail("profile.conventions", "require_names needs exactly one convention to read the names with")
     reader = NameReader(catalog, conventions, naming)
