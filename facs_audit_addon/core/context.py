@@ -99,7 +99,7 @@ class AuditContext:
             new.region_energy = self.region_energy
             new.region_energy[rows] = _energy(motion[rows], self.region_masks.weights)
         if "rigid_explained" in self.__dict__:
-            from .checks.region import rigid_shares
+            from .geometry import rigid_shares
             new.rigid_explained = self.rigid_explained
             new.rigid_explained[rows] = rigid_shares(new, rows)[rows]
         if "shape_cosines" in self.__dict__:
@@ -168,7 +168,7 @@ class AuditContext:
     @cached_property
     def rigid_explained(self):
         """(k,) float64: share of each shape's motion one rigid transform of the whole face explains."""
-        from .checks.region import rigid_shares
+        from .geometry import rigid_shares
         return rigid_shares(self)
 
     def _peak_motion(self, codes):

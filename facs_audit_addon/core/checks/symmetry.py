@@ -9,8 +9,8 @@ import numpy as np
 
 from ..model import OTHER_SIDE
 from ..text import SIDE_WORDS
-from .region import escalate, region_words, worst_vertices
-
+from ..geometry import region_words, worst_vertices
+from .region import escalate
 
 
 def check_unmatched(ctx):
