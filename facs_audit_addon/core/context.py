@@ -198,13 +198,20 @@ class AuditContext:
         return Signatures(self)
 
     # -- findings -----------------------------------------------------------------------------
-    def finding(self, rule, message, *, shapes=(), aus=(), side="", measures=None, vertices=(), profile=None):
-        """A Finding for ``rule`` with its category and the profile's severity; None when switched off."""
+    def finding(self, rule, message, *, shapes=(), aus=(), side="", measures=None, vertices=(), profile=None,
+                to_error=False):
+        """A Finding for ``rule`` with its category and the profile's severity; None when switched off.
+
+        ``to_error``: the measure crossed the rule's error threshold, so a warning becomes an error (a
+        severity the profile set to info stays info).
+        """
         spec = self.rulebook.findings[rule]
         profile = profile or (self.profile_of(shapes[0]) if shapes else self.primary_profile)
         severity = profile.severity.get(rule, spec.severity)
         if severity == "off":
             return None
+        if to_error and severity == "warning":
+            severity = "error"
         return Finding(rule=rule, category=spec.category, severity=severity, message=message,
                        aus=tuple(aus), shapes=tuple(shapes), side=side,
                        measures={k: _plain(v) for k, v in (measures or {}).items()},

@@ -1,19 +1,10 @@
 """Regional influence: motion outside the regions an action may move, and shapes that are one
 rigid transform of the whole face (a head move baked into an expression)."""
 
-from dataclasses import replace
-
 import numpy as np
 
 from ..geometry import rigid_domain, rigid_fit, worst_vertices
 from ..text import listing
-
-
-def escalate(finding, to_error):
-    """A warning becomes an error above the error threshold (a profile's "off" stays off)."""
-    if finding is not None and to_error and finding.severity == "warning":
-        return replace(finding, severity="error")
-    return finding
 
 
 def check_regions(ctx):
@@ -53,7 +44,7 @@ def check_regions(ctx):
         energy = ctx.motion[i].astype(np.float32) ** 2
         off_limits = energy * masks.weights[rows].sum(axis=0)
         what = f"{name} ({parsed.label})" if parsed.label != name else name
-        finding = ctx.finding(
+        yield ctx.finding(
             "region.leakage",
             f"{what} moves the {label}: {shares[worst]:.0%} of its motion; {outside:.0%} in all falls outside "
             f"the regions {parsed.au} may move ({listing(action.regions)}).",
@@ -62,8 +53,7 @@ def check_regions(ctx):
                       "error_threshold": levels[0][2], "remote_threshold": levels[1][1],
                       "worst_region": label, "worst_region_share": float(shares[worst]), "regions": leaked,
                       "landmarks": masks.layout.from_landmarks},
-            vertices=worst_vertices(off_limits))
-        yield escalate(finding, any(value >= limit for value, _, limit in levels))
+            vertices=worst_vertices(off_limits), to_error=any(value >= limit for value, _, limit in levels))
 
 
 def _by_side(masks, shares, side):

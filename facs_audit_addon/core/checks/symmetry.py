@@ -10,7 +10,6 @@ import numpy as np
 from ..model import OTHER_SIDE
 from ..text import SIDE_WORDS
 from ..geometry import region_words, worst_vertices
-from .region import escalate
 
 
 def check_unmatched(ctx):
@@ -111,15 +110,14 @@ def _pair(ctx, first, second):
         return None
     region, share = region_words(ctx, squared)
     strength = f"{other} is {ratio:.0%} as strong" if abs(ratio - 1) > 0.1 else "they differ in shape or place"
-    finding = ctx.finding(
+    return ctx.finding(
         "symmetry.pair-mismatch",
         f"{name} and {other} are not mirror images: {error:.0%} relative difference, worst in the {region} "
         f"({share:.0%} of the difference); {strength}.",
         shapes=(name, other), aus=tuple(dict.fromkeys((parsed.au, other_parsed.au))),
         measures={"error": error, "threshold": warning, "error_threshold": limit, "strength_ratio": ratio,
                   "worst_region": region, "worst_region_share": share},
-        vertices=worst_vertices(squared))
-    return escalate(finding, error >= limit)
+        vertices=worst_vertices(squared), to_error=error >= limit)
 
 
 def _self_symmetry(ctx, i, name, parsed, lateral):
@@ -132,7 +130,7 @@ def _self_symmetry(ctx, i, name, parsed, lateral):
     sides = (left + right) or 1.0  # all motion exactly on the midline
     heavy = "left" if left >= right else "right"
     region, share = region_words(ctx, squared)
-    finding = ctx.finding(
+    return ctx.finding(
         "symmetry.bilateral-asymmetric",
         f"{_what(name, parsed)} is bilateral but lopsided: {error:.0%} relative difference from its mirror "
         f"image, worst in the {region}; the {heavy} side carries {max(left, right) / sides:.0%} "
@@ -140,8 +138,7 @@ def _self_symmetry(ctx, i, name, parsed, lateral):
         shapes=(name,), aus=(parsed.au,), side="B",
         measures={"error": error, "threshold": warning, "error_threshold": limit,
                   "left_share": left / sides, "worst_region": region, "worst_region_share": share},
-        vertices=worst_vertices(squared))
-    return escalate(finding, error >= limit)
+        vertices=worst_vertices(squared), to_error=error >= limit)
 
 
 def _one_side(ctx, i, name, parsed, lateral):
@@ -177,10 +174,9 @@ def _one_side(ctx, i, name, parsed, lateral):
     if wrong_share < warning:
         return None
     measures.update(threshold=warning, error_threshold=limit)
-    finding = ctx.finding(
+    return ctx.finding(
         "symmetry.side-crossover",
         f"{_what(name, parsed)} is one-sided but {wrong_share:.0%} of its motion crosses the midline into the "
         f"{region}, beyond the {band / ctx.frame.width:.0%}-of-face-width fall-off band.",
         shapes=(name,), aus=(parsed.au,), side=parsed.side, measures=measures,
-        vertices=worst_vertices(misplaced))
-    return escalate(finding, wrong_share >= limit)
+        vertices=worst_vertices(misplaced), to_error=wrong_share >= limit)
