@@ -99,9 +99,8 @@ class AuditContext:
             new.region_energy = self.region_energy
             new.region_energy[rows] = _energy(motion[rows], self.region_masks.weights)
         if "rigid_explained" in self.__dict__:
-            from .geometry import rigid_shares
             new.rigid_explained = self.rigid_explained
-            new.rigid_explained[rows] = rigid_shares(new, rows)[rows]
+            new.rigid_explained[rows] = new._rigid_shares(rows)[rows]
         if "shape_cosines" in self.__dict__:
             new.shape_cosines = self.shape_cosines.update(rows, bad)
         if "signatures" in self.__dict__:
@@ -166,10 +165,21 @@ class AuditContext:
         return region_masks(rules, self.frame, self.snapshot.basis, self.snapshot.vertex_groups, gates)
 
     @cached_property
+    def rigid_domain(self):
+        """(n,) bool: the head around the face, which rigid fits cover (see geometry.rigid_domain)."""
+        from .geometry import rigid_domain
+        frame = self.frame
+        return rigid_domain(frame.local(self.snapshot.basis), frame.low, frame.high)
+
+    @cached_property
     def rigid_explained(self):
         """(k,) float64: share of each shape's motion one rigid transform of the whole face explains."""
+        return self._rigid_shares()
+
+    def _rigid_shares(self, rows=None):
         from .geometry import rigid_shares
-        return rigid_shares(self)
+        return rigid_shares(self.snapshot.basis, self.snapshot.deltas, self.motion, self.max_motion,
+                            self.rigid_domain, skip=self._nonfinite, rows=rows)
 
     def _peak_motion(self, codes):
         """(n,) float32: largest motion per vertex over the mapped shapes of ``codes``, None if none."""
@@ -241,7 +251,8 @@ def _motion_row(delta, out):
 
 
 #: cached measures of the whole face that an incremental re-audit keeps as they are
-_HELD = ("snapshot", "rulebook", "sets", "primary_profile", "_set_of", "scratch", "frame", "mirror_map", "region_masks")
+_HELD = ("snapshot", "rulebook", "sets", "primary_profile", "_set_of", "scratch", "frame", "mirror_map", "region_masks",
+         "rigid_domain")
 
 
 def _plain(value):

@@ -1,14 +1,38 @@
 """Geometry the checks and the shared measures use: worst vertices, the region holding most of a
-per-vertex value, rigid fits of the whole head."""
+per-vertex value, rigid fits of the whole head. Arrays in, arrays out: no AuditContext needed."""
 
 import numpy as np
 
 #: Vertex indices a finding carries for selection in Blender.
 MAX_VERTICES = 200
 
+#: The head around the face: the box of the moving vertices grown by this share of its size on every
+#: side (a whole body far below stays out; the still cranium behind the face is in).
+HEAD_MARGIN = 0.25
+
+#: A rigid move of the head moves nearly every vertex: a shape is fitted only when at least this share
+#: of the (sampled) head vertices moves by more than ``MOVING_SHARE_OF_PEAK`` of the shape's peak motion.
+RIGID_MOVING_SHARE = 0.8
+MOVING_SHARE_OF_PEAK = 0.1
+
+#: every RIGID_SAMPLE-th head vertex is plenty to tell "moves nearly everything" from "moves a part"
+RIGID_SAMPLE = 7
+
 
 def worst_vertices(score, limit=MAX_VERTICES):
-    """Indices of the ``limit`` largest positive entries of ``score`` ((n,) array), worst first."""
+    """Indices of the largest positive entries of ``score``, worst first.
+
+    Parameters
+    ----------
+    score : (n,) array of float
+        Badness per vertex; entries <= 0 are never returned.
+    limit : int
+        At most this many indices.
+
+    Returns
+    -------
+    (m,) int64 array with m <= limit, or an empty tuple when no entry is positive.
+    """
     score = np.asarray(score)
     count = min(limit, int((score > 0).sum()))
     if count == 0:
@@ -17,13 +41,22 @@ def worst_vertices(score, limit=MAX_VERTICES):
     return top[np.argsort(-score[top], kind="stable")]
 
 
-def region_words(ctx, energy, rows=None):
-    """(label, share) of the region row holding most of ``energy`` ((n,) per-vertex values).
+def region_words(masks, energy, rows=None):
+    """The region holding most of a per-vertex value, for a message.
 
-    rows : (m,) bool, optional
-        Only consider these region rows (share is still of the whole energy).
+    Parameters
+    ----------
+    masks : regions.RegionMasks or None
+        The face's regions (None: the rulebook has none, the whole face is one region).
+    energy : (n,) array of float
+        Per-vertex values (motion energy, squared difference, ...).
+    rows : (m,) bool array, optional
+        Only consider these region rows (the share is still of the whole energy).
+
+    Returns
+    -------
+    (label, share): the region's label (``"left brow"``) and its share of ``energy`` (float).
     """
-    masks = ctx.region_masks
     if masks is None:
         return "face", 1.0
     shares = masks.shares(np.asarray(energy, dtype=np.float32))
@@ -33,50 +66,83 @@ def region_words(ctx, energy, rows=None):
     return masks.labels[best], float(shares[best])
 
 
-def rigid_domain(ctx):
-    """(n,) bool: the head around the face: vertices inside the box of the moving vertices grown by a
-    quarter on every side (a whole body far below stays out; the still cranium behind the face is in)."""
-    frame = ctx.frame
-    local = frame.local(ctx.snapshot.basis)
-    margin = 0.25 * (frame.high - frame.low)
-    return np.all((local >= frame.low - margin) & (local <= frame.high + margin), axis=1)
+def rigid_domain(local, low, high):
+    """The head around the face.
+
+    Parameters
+    ----------
+    local : (n, 3) float array
+        Basis positions in the face frame.
+    low, high : (3,) float arrays
+        Corners of the box of the moving vertices, in the face frame.
+
+    Returns
+    -------
+    (n,) bool array: vertices inside the box grown by ``HEAD_MARGIN`` of its size on every side.
+    """
+    margin = HEAD_MARGIN * (high - low)
+    return np.all((local >= low - margin) & (local <= high + margin), axis=1)
 
 
-def rigid_shares(ctx, rows=None):
-    """(k,) float64: rigid-fit explained share per shape (0 where the fit is not tried).
+def rigid_shares(basis, deltas, motion, peak, domain, skip=None, rows=None):
+    """Share of each shape's motion that one rigid transform of the head explains.
 
     The fit covers the whole head around the face, so a jaw drop (a rigid move of the jaw only)
     explains little while a head move explains everything. A rigid move of the head moves nearly
-    every vertex, so shapes that leave part of it still (under 10% of their peak on more than a
-    fifth of it) are not fitted at all.
+    every vertex, so shapes that leave part of it still are not fitted at all (share 0).
+
+    Parameters
+    ----------
+    basis : (n, 3) float32 array
+        Basis positions.
+    deltas : (k, n, 3) float32 array
+        Each shape's offsets from the basis.
+    motion : (k, n) float32 array
+        Each shape's per-vertex motion length.
+    peak : (k,) float32 array
+        Each shape's largest vertex motion (``motion.max(axis=1)``).
+    domain : (n,) bool array
+        The head vertices to fit (see ``rigid_domain``).
+    skip : (k,) bool array, optional
+        Shapes not to fit (deltas with NaN).
+    rows : (r,) int array, optional
+        Compute these shapes only (the others are 0); default every shape.
+
+    Returns
+    -------
+    (k,) float64 array in [0, 1].
     """
-    out = np.zeros(len(ctx.snapshot.names))
-    domain = rigid_domain(ctx)
+    out = np.zeros(len(deltas))
     if int(domain.sum()) < 4:
         return out
-    points = ctx.snapshot.basis[domain].astype(np.float64)
+    points = basis[domain].astype(np.float64)
     centred = points - points.mean(axis=0)
-    # every 7th head vertex is plenty to tell "moves nearly everything" from "moves a part"
-    sample = np.flatnonzero(domain)[::7]
+    sample = np.flatnonzero(domain)[::RIGID_SAMPLE]
     rows = np.arange(len(out)) if rows is None else np.asarray(rows, dtype=np.int64)
     moving = np.zeros(len(out))
     # sample the columns first: indexing the rows first would copy the whole (k, n) motion array
-    moving[rows] = (ctx.motion[:, sample][rows] > 0.1 * ctx.max_motion[rows][:, None]).mean(axis=1)
+    moving[rows] = (motion[:, sample][rows] > MOVING_SHARE_OF_PEAK * peak[rows][:, None]).mean(axis=1)
     for i in rows:
-        name = ctx.snapshot.names[i]
-        if name in ctx.invalid or moving[i] < 0.8 or not ctx.max_motion[i] > 0:
+        if (skip is not None and skip[i]) or moving[i] < RIGID_MOVING_SHARE or not peak[i] > 0:
             continue
-        out[i] = rigid_fit(centred, ctx.snapshot.deltas[i][domain].astype(np.float64))[0]
+        out[i] = rigid_fit(centred, deltas[i][domain].astype(np.float64))[0]
     return out
 
 
 def rigid_fit(centred, delta):
     """Best rigid transform taking ``centred`` points to ``centred + delta`` (Kabsch).
 
-    centred : (m, 3) float64, points minus their centroid; delta : (m, 3) float64.
+    Parameters
+    ----------
+    centred : (m, 3) float64 array
+        Points minus their centroid.
+    delta : (m, 3) float64 array
+        Their offsets.
 
-    Returns (explained, rotation (3, 3), translation (3,)): ``explained`` is the share of the motion
-    energy the rigid transform accounts for (1 - residual / total), in [0, 1].
+    Returns
+    -------
+    (explained, rotation (3, 3) float64, translation (3,) float64): ``explained`` is the share of the
+    motion energy the rigid transform accounts for (1 - residual / total), in [0, 1].
     """
     total = float(np.einsum("ij,ij->", delta, delta))
     if total <= 0:

@@ -3,7 +3,7 @@ rigid transform of the whole face (a head move baked into an expression)."""
 
 import numpy as np
 
-from ..geometry import rigid_domain, rigid_fit, worst_vertices
+from ..geometry import rigid_fit, worst_vertices
 from ..text import listing
 
 
@@ -86,7 +86,7 @@ def check_rigid(ctx):
         if explained < limit or float(ctx.max_motion[i]) < ctx.threshold("empty_shape", name) * frame.scale:
             continue
         if domain is None:
-            domain = rigid_domain(ctx)
+            domain = ctx.rigid_domain
             points = ctx.snapshot.basis[domain].astype(np.float64)
             centred = points - points.mean(axis=0)
         _, rotation, translation = rigid_fit(centred, ctx.snapshot.deltas[i][domain].astype(np.float64))

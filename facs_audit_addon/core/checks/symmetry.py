@@ -108,7 +108,7 @@ def _pair(ctx, first, second):
     warning, limit = ctx.threshold("symmetry_warning", name), ctx.threshold("symmetry_error", name)
     if error < warning:
         return None
-    region, share = region_words(ctx, squared)
+    region, share = region_words(ctx.region_masks, squared)
     strength = f"{other} is {ratio:.0%} as strong" if abs(ratio - 1) > 0.1 else "they differ in shape or place"
     return ctx.finding(
         "symmetry.pair-mismatch",
@@ -129,7 +129,7 @@ def _self_symmetry(ctx, i, name, parsed, lateral):
     left, right = float(energy[lateral > 0].sum()), float(energy[lateral < 0].sum())
     sides = (left + right) or 1.0  # all motion exactly on the midline
     heavy = "left" if left >= right else "right"
-    region, share = region_words(ctx, squared)
+    region, share = region_words(ctx.region_masks, squared)
     return ctx.finding(
         "symmetry.bilateral-asymmetric",
         f"{_what(name, parsed)} is bilateral but lopsided: {error:.0%} relative difference from its mirror "
@@ -157,7 +157,7 @@ def _one_side(ctx, i, name, parsed, lateral):
     if wrong_share < min(ctx.threshold("crossover_warning", name), ctx.threshold("swapped_share", name)):
         return None
     misplaced = np.where(wrong, energy, 0.0)
-    region, _ = region_words(ctx, misplaced)
+    region, _ = region_words(ctx.region_masks, misplaced)
     measures = {"wrong_side_share": wrong_share, "own_side_share": own_share, "band": band / ctx.frame.width,
                 "worst_region": region}
     # Swapped: most motion on the other side and little left on its own (else it is a two-sided mess).
