@@ -250,9 +250,17 @@ def _motion_row(delta, out):
     return False
 
 
-#: cached measures of the whole face that an incremental re-audit keeps as they are
+# What refreshed() does with each attribute. Every cached_property of AuditContext is in exactly one of
+# _HELD, _REFRESHED and _DERIVED (tests/test_context.py fails otherwise), so a new measure cannot be
+# left out of the incremental re-audit by mistake.
+
+#: inputs, and cached measures of the whole face, that an incremental re-audit keeps as they are
 _HELD = ("snapshot", "rulebook", "sets", "primary_profile", "_set_of", "scratch", "frame", "mirror_map", "region_masks",
          "rigid_domain")
+#: cached per-shape measures refreshed() recomputes for the changed shapes
+_REFRESHED = ("_motion_and_nonfinite", "max_motion", "region_energy", "rigid_explained", "shape_cosines", "signatures")
+#: cached views of a refreshed measure: left to be read again from it
+_DERIVED = ("motion", "_nonfinite")
 
 
 def _plain(value):
