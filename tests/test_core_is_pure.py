@@ -12,7 +12,7 @@ FORBIDDEN = {"bpy", "mathutils", "bmesh", "bpy_extras", "scipy"}
 
 
 def module_name(path):
-    """``facs_audit_addon.core.checks.region`` for its file (packages by their __init__)."""
+    """``facs_audit_addon.core.checks.leakage`` for its file (packages by their __init__)."""
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
@@ -106,7 +106,7 @@ def test_core_modules_import_each_other_without_cycles():
     ("from ..blender import extract\n", {"facs_audit_addon.blender", "facs_audit_addon.blender.extract"}),
     ("from .. import cli\n", {"facs_audit_addon", "facs_audit_addon.cli"}),
     ("def f():\n    import bpy\n", {"bpy"}),
-    ("from .checks.region import x\n", {"facs_audit_addon.core.checks.region"}),
+    ("from .checks.leakage import x\n", {"facs_audit_addon.core.checks.leakage"}),
 ])
 def test_relative_and_late_imports_are_resolved(source, expected):
     """The checks above see ``from ..blender import extract`` in a core module as the Blender adapter."""

@@ -117,7 +117,7 @@ class Rulebook:
     findings: dict
     #: parsed regions.toml (see regions.py), or None when absent
     regions: object = None
-    #: parsed coactivation.toml (see pairs.py), or None when absent
+    #: parsed coactivation.toml (see pair_rules.py), or None when absent
     coactivation: object = None
     root: str = ""
 
@@ -227,7 +227,7 @@ def load_rulebook(rules_dir=None, extra_files=()):
         doc = _Doc(root / "regions.toml")
         regions = parse_regions(doc, catalog)
     if (root / "coactivation.toml").is_file():
-        from .pairs import parse_coactivation
+        from .pair_rules import parse_coactivation
         doc = _Doc(root / "coactivation.toml")
         coactivation = parse_coactivation(doc, catalog, findings)
     return Rulebook(catalog=catalog, conventions=conventions, profiles=profiles, naming=naming,

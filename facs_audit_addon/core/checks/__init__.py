@@ -4,7 +4,7 @@ from .coactivation import check_animation_overlap, check_baked_pairs, check_comb
 from .conflation import check_conflations, check_distinct, check_duplicates, check_variants
 from .coverage import check_coverage, check_empty_shapes
 from .naming import check_naming
-from .region import check_regions, check_rigid
+from .leakage import check_regions, check_rigid
 from .rig import check_rig
 from .symmetry import check_symmetry, check_unmatched
 
