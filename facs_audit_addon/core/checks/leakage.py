@@ -6,6 +6,10 @@ import numpy as np
 from ..geometry import rigid_fit, worst_vertices
 from ..text import listing
 
+#: regions outside the allowed ones are listed in a leakage finding's measures from this share of the
+#: shape's motion energy up (smaller ones are the normal fall-off of a sculpt)
+LISTED_SHARE = 0.01
+
 
 def check_regions(ctx):
     """region.leakage: motion outside the regions a mapped shape's action may move.
@@ -40,7 +44,7 @@ def check_regions(ctx):
         worst = int(np.argmax(np.where(rows, shares, -1.0)))
         label = _label(masks, worst, parsed.side)
         leaked = {_label(masks, r, parsed.side): float(shares[r]) for r in np.argsort(-shares)
-                  if not allowed[r] and shares[r] >= 0.01}
+                  if not allowed[r] and shares[r] >= LISTED_SHARE}
         energy = ctx.motion[i].astype(np.float32) ** 2
         off_limits = energy * masks.weights[rows].sum(axis=0)
         what = f"{name} ({parsed.label})" if parsed.label != name else name
