@@ -1,7 +1,6 @@
 """Regions: strict rule-file validation, leakage with the worst region named, overrides, rigid motion."""
 
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
