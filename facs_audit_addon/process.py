@@ -91,10 +91,20 @@ def steady_memory():
     A single rig gains steadiness: the huge-page compaction stalls now and then (whole process on
     30k x 300, 8 runs: 0.86-1.13 s with huge pages, 0.89-0.94 s without).
     """
+    no_huge_pages()
+    keep_freed_memory()
+
+
+def no_huge_pages():
+    """Stop numpy asking the kernel for transparent huge pages on big arrays (a private numpy switch)."""
     import numpy as np
     multiarray = getattr(getattr(np, "_core", None), "multiarray", None) or np.core.multiarray
     if hasattr(multiarray, "_set_madvise_hugepage"):
         multiarray._set_madvise_hugepage(False)
+
+
+def keep_freed_memory():
+    """glibc serves big arrays from its heap and never gives freed memory back (no-op elsewhere)."""
     try:
         libc = ctypes.CDLL(None)
         libc.mallopt(_M_MMAP_MAX, 0)
