@@ -9,12 +9,12 @@ The batch of ``bench_audit.py --batch`` (the same rig hard-linked N times, one c
 ``--jobs 1`` and ``--jobs 2`` under each variant, variants interleaved round by round:
 
 - ``all``: the CLI as shipped;
-- ``no-mallopt``: without ``keep_freed_memory`` (glibc trims and unmaps freed arrays as by default);
-- ``huge-pages``: without ``no_huge_pages`` (numpy asks for transparent huge pages as by default);
+- ``huge-pages``: without ``steady_memory`` (numpy asks for transparent huge pages as by default);
 - ``blas-threads``: without ``limit_math_threads`` (this process keeps numpy's OpenBLAS thread pool;
   workers still get ``OPENBLAS_NUM_THREADS=1`` from ``single_threaded_math``).
 
-Reports medians of wall-clock and CPU seconds (user + system of every process of the command) per
+(Until commit 9128344 a ``no-mallopt`` variant measured glibc's ``mallopt``, since removed: see
+docs/performance.md.) Reports medians of wall-clock and CPU seconds (user + system of every process of the command) per
 variant and job count, and whether each variant's reports are byte-identical to ``all``'s.
 """
 
@@ -29,17 +29,15 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
-VARIANTS = ("all", "no-mallopt", "huge-pages", "blas-threads")
+VARIANTS = ("all", "huge-pages", "blas-threads")
 
 #: run by each measured process: the CLI with one setting switched off
 RUN = """
 import sys
 from facs_audit_addon import batch, process
 variant = sys.argv[1]
-if variant == "no-mallopt":
-    batch.steady_memory = process.no_huge_pages
-elif variant == "huge-pages":
-    batch.steady_memory = process.keep_freed_memory
+if variant == "huge-pages":
+    batch.steady_memory = lambda: None
 elif variant == "blas-threads":
     batch.limit_math_threads = lambda: None
 from facs_audit_addon.cli import main
