@@ -87,7 +87,8 @@ def progress_lines(stderr):
 
 @pytest.mark.parametrize("form", ["json", "text"])
 def test_two_jobs_give_byte_identical_reports(rigs, form, cli, tmp_path):
-    """... and the workers, like the CLI, remove Blender's session temp folder at their quick exit."""
+    """... and the workers, like the CLI (test_cli.py), remove Blender's session temp folder at their
+    quick exit."""
     import os
 
     one = cli("audit", *rigs, "--format", form, "--jobs", "1")
@@ -182,17 +183,6 @@ def test_jobs_from_a_process_that_already_loaded_bpy(rigs, cli):
     result = run("-c", script)
     assert result.returncode == 1, result.stderr[-2000:]
     assert result.stdout == cli("audit", *rigs, "--format", "json").stdout
-
-
-def test_audit_leaves_no_blender_temp_folder(rigs, tmp_path, cli):
-    """The CLI skips Blender's teardown at exit, but removes its session temp folder (workers: see
-    test_two_jobs_give_byte_identical_reports)."""
-    import os
-
-    result = audit(*rigs, env={**os.environ, "TMPDIR": str(tmp_path)})
-    assert result.returncode == 1, result.stderr[-2000:]
-    assert result.stdout == cli("audit", *rigs).stdout  # the whole report, written before the quick exit
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("blender_")] == []
 
 
 def test_a_batch_job_uses_one_math_thread():

@@ -243,12 +243,20 @@ def test_unwritable_output_is_one_line_exit_2(sample, tmp_path, audit):
 
 # -- smoke tests: the command as a user runs it, in a fresh process --------------------------------
 
-def test_module_entry_point_gives_the_in_process_report(sample, audit):
-    """``python -m facs_audit_addon audit``: the same bytes on stdout as in process, nothing else on it."""
+def test_module_entry_point_gives_the_in_process_report(sample, audit, tmp_path):
+    """``python -m facs_audit_addon audit``: the same bytes on stdout as in process, nothing else on it.
+
+    The process skips Blender's teardown at exit: the whole report is written before, and Blender's
+    session temp folder is still removed.
+    """
+    import os
+
     expected = audit(sample, "--profile", "facs-core", "--format", "json")
-    result = run_module("audit", sample, "--profile", "facs-core", "--format", "json")
+    result = run_module("audit", sample, "--profile", "facs-core", "--format", "json",
+                        env={**os.environ, "TMPDIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout == expected.stdout
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("blender_")] == []
 
 
 def test_module_entry_point_fails_with_one_line(sample, tmp_path):
