@@ -8,7 +8,9 @@ import pytest
 
 from facs_audit_addon.core import context as context_module
 from facs_audit_addon.core.context import AuditContext
+from facs_audit_addon.core.cosines import ShapeCosines
 from facs_audit_addon.core.engine import read_sets
+from facs_audit_addon.core.signatures import MEASURES, Signatures
 from sample_rigs.defects import variant_snapshot
 
 from core_helpers import RULEBOOK
@@ -48,18 +50,21 @@ def test_a_refreshed_context_measures_what_a_fresh_one_does(variant_id, shape):
     refreshed = before.refreshed([row], {shape})
     fresh = _context(variant)
     fresh.__dict__.update({name: before.__dict__[name] for name in context_module._HELD if name in _cached_measures()})
-    from facs_audit_addon.core.signatures import Signatures
     fresh.signatures = Signatures(fresh, geometry=before.signatures.geometry)
-    for name in ("motion", "max_motion", "region_energy", "rigid_explained"):
-        assert np.allclose(getattr(refreshed, name), getattr(fresh, name), rtol=1e-5, atol=1e-9), name
-    assert refreshed.invalid == fresh.invalid
     others = range(len(clean.names))
-    assert np.allclose([refreshed.shape_cosines.cosine(row, j) for j in others],
-                       [fresh.shape_cosines.cosine(row, j) for j in others], atol=1e-6)
-    from facs_audit_addon.core.signatures import MEASURES
-    for measure in MEASURES:
-        assert refreshed.signatures.measure(row, measure) == pytest.approx(
-            fresh.signatures.measure(row, measure), rel=1e-5, abs=1e-9, nan_ok=True), measure
+    for name in context_module._REFRESHED + context_module._DERIVED:
+        got, want = getattr(refreshed, name), getattr(fresh, name)
+        if isinstance(got, ShapeCosines):
+            assert np.allclose([got.cosine(row, j) for j in others], [want.cosine(row, j) for j in others], atol=1e-6)
+        elif isinstance(got, Signatures):
+            for measure in MEASURES:
+                assert got.measure(row, measure) == pytest.approx(
+                    want.measure(row, measure), rel=1e-5, abs=1e-9, nan_ok=True), measure
+        else:  # arrays, lists of flags, or tuples of them
+            for part, expected in zip(*((x if isinstance(x, tuple) else (x,)) for x in (got, want))):
+                assert np.allclose(np.asarray(part, dtype=float), np.asarray(expected, dtype=float),
+                                   rtol=1e-5, atol=1e-9), name
+    assert refreshed.invalid == fresh.invalid
 
 
 @pytest.mark.parametrize("severity, to_error, expected", [
