@@ -66,3 +66,22 @@ def test_rigid_shares_fit_only_shapes_that_move_the_whole_head():
     assert list(rigid_shares(basis, deltas, motion, peak, domain, skip=[False, False, True])[[0, 2]]) == \
         [pytest.approx(1.0), 0.0]
     assert list(rigid_shares(basis, deltas, motion, peak, domain, rows=[2])) == [0.0, 0.0, pytest.approx(1.0)]
+
+
+def test_mirror_difference_scores_a_scaled_mirror_copy():
+    """b = s * mirror(a) scores |1 - s| / max(1, s); the squared difference sits where they differ."""
+    from facs_audit_addon.core.geometry import mirror_difference
+
+    # four vertices: 0 <-> 1 mirror each other across x = 0, 2 is on the plane, 3 has no partner
+    partner = np.array([1, 0, 2, -1])
+    reflect = np.diag([-1.0, 1.0, 1.0]).astype(np.float32)
+    a = np.array([[0.01, 0, 0.02], [0, 0, 0], [0, 0, 0], [0, 0, 0.5]], dtype=np.float32)
+    b = (0.5 * a[partner] @ reflect).astype(np.float32)
+    b[3] = 0
+    motion_a, motion_b = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
+    error, squared, ratio = mirror_difference(a, b, motion_a, motion_b, partner, reflect)
+    assert error == pytest.approx(0.5) and ratio == pytest.approx(0.5)
+    assert squared.dtype == np.float32 and squared.shape == (4,)
+    assert squared[0] > 0 and squared[3] == 0  # vertex 3 has no partner: not compared
+    assert mirror_difference(a, a[partner] @ reflect, motion_a, motion_a[partner], partner, reflect)[0] == \
+        pytest.approx(0.0, abs=1e-6)

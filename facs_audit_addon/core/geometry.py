@@ -1,5 +1,6 @@
 """Geometry the checks and the shared measures use: worst vertices, the region holding most of a
-per-vertex value, rigid fits of the whole head. Arrays in, arrays out: no AuditContext needed."""
+per-vertex value, mirror differences, rigid fits of the whole head. Arrays in, arrays out: no
+AuditContext needed."""
 
 import numpy as np
 
@@ -64,6 +65,44 @@ def region_words(masks, energy, rows=None):
         shares = np.where(rows, shares, 0.0)
     best = int(np.argmax(shares))
     return masks.labels[best], float(shares[best])
+
+
+def mirror_difference(a, b, motion_a, motion_b, partner, reflect):
+    """Relative RMS difference between shape ``a`` and shape ``b`` seen in the mirror, on matched vertices.
+
+    The error is |a - mirror(b)| / max(|a|, |mirror(b)|): 0 for a perfect mirror, |1 - s| / max(1, s)
+    for a mirrored copy scaled by s. Only vertices where either shape moves are computed: the others
+    add nothing, and most shapes move a small part of the face.
+
+    Parameters
+    ----------
+    a, b : (n, 3) float32 arrays
+        The two shapes' deltas (``a is b`` for a shape's self-symmetry).
+    motion_a, motion_b : (n,) float32 arrays
+        Their per-vertex motion lengths.
+    partner : (n,) int array
+        Each vertex's mirror partner, -1 where it has none (see mirror.MirrorMap).
+    reflect : (3, 3) float32 array
+        The reflection across the mirror plane (deltas are row vectors: ``delta @ reflect``).
+
+    Returns
+    -------
+    (error, squared, ratio): the relative difference (float), the per-vertex squared difference
+    ((n,) float32, 0 where not computed) and the strength ratio |b| / |a| (float, inf when ``a`` is empty).
+    """
+    has = partner >= 0
+    support = np.flatnonzero(has & ((motion_a > 0) | (motion_b[np.maximum(partner, 0)] > 0)))
+    moved = a[support]
+    mirrored = b[partner[support]] @ reflect
+    diff = moved - mirrored
+    squared = np.zeros(len(partner), dtype=np.float32)
+    squared[support] = np.einsum("ij,ij->i", diff, diff)
+    norm_a = float(np.sqrt(np.einsum("ij,ij->", moved, moved)))
+    norm_b = float(np.sqrt(np.einsum("ij,ij->", mirrored, mirrored)))
+    scale = max(norm_a, norm_b)
+    if scale <= 0:
+        return 0.0, squared, 1.0
+    return float(np.sqrt(squared.sum(dtype=np.float64))) / scale, squared, norm_b / norm_a if norm_a > 0 else np.inf
 
 
 def rigid_domain(local, low, high):

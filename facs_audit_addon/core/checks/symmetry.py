@@ -9,7 +9,7 @@ import numpy as np
 
 from ..model import OTHER_SIDE
 from ..text import SIDE_WORDS
-from ..geometry import region_words, worst_vertices
+from ..geometry import mirror_difference, region_words, worst_vertices
 
 
 def check_unmatched(ctx):
@@ -78,28 +78,10 @@ def _empty(ctx, i, name):
 
 
 def _mirror_error(ctx, i, j):
-    """Relative RMS difference between shape ``i`` and shape ``j`` seen in the mirror, on matched vertices.
-
-    Returns (error, per-vertex squared difference (n,) float32, strength ratio |j| / |i|). The error is
-    |a - mirror(b)| / max(|a|, |mirror(b)|): 0 for a perfect mirror, |1 - s| / max(1, s) for a mirrored
-    copy scaled by s. Only vertices where either shape moves are computed: the others add nothing, and
-    most shapes move a small part of the face.
-    """
-    partner = ctx.mirror_map.partner
-    deltas, motion = ctx.snapshot.deltas, ctx.motion
-    has = partner >= 0
-    support = np.flatnonzero(has & ((motion[i] > 0) | (motion[j][np.maximum(partner, 0)] > 0)))
-    a = deltas[i][support]
-    mirrored = deltas[j][partner[support]] @ ctx.mirror_map.reflect
-    diff = a - mirrored
-    squared = np.zeros(len(partner), dtype=np.float32)
-    squared[support] = np.einsum("ij,ij->i", diff, diff)
-    norm_a = float(np.sqrt(np.einsum("ij,ij->", a, a)))
-    norm_b = float(np.sqrt(np.einsum("ij,ij->", mirrored, mirrored)))
-    scale = max(norm_a, norm_b)
-    if scale <= 0:
-        return 0.0, squared, 1.0
-    return float(np.sqrt(squared.sum(dtype=np.float64))) / scale, squared, norm_b / norm_a if norm_a > 0 else np.inf
+    """Relative RMS difference between shape ``i`` and shape ``j`` seen in the mirror (see
+    geometry.mirror_difference)."""
+    deltas, motion, mirror = ctx.snapshot.deltas, ctx.motion, ctx.mirror_map
+    return mirror_difference(deltas[i], deltas[j], motion[i], motion[j], mirror.partner, mirror.reflect)
 
 
 def _pair(ctx, first, second):
