@@ -4,4 +4,12 @@ The package is importable without Blender: ``core`` is pure Python + numpy. The 
 (``blender``) is imported only by the extension entry point and the CLI when they need it.
 """
 
-__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # The version lives in the core (reports carry it); read on first use, so importing the package
+    # (the extension's registration) does not import the core and numpy.
+    if name == "__version__":
+        from .core.version import __version__
+        return __version__
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

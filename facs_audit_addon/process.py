@@ -51,7 +51,9 @@ def limit_math_threads():
     """One OpenBLAS thread from now on in this process (already loaded: the variables come too late).
 
     Unless the user set OPENBLAS_NUM_THREADS. Looks the library up the way threadpoolctl does, by the
-    names numpy's builds give it; does nothing where none is found.
+    names numpy's builds give it; does nothing where none is found. Measured with
+    bench/bench_process.py (10 rigs of 30k x 300): without it 10 % more CPU time with --jobs 1, 17 %
+    with --jobs 2, and 7-10 % more wall-clock time.
     """
     if "OPENBLAS_NUM_THREADS" in os.environ:
         return
@@ -77,27 +79,16 @@ def _loaded_libraries(word):
     return sorted(paths)
 
 
-#: glibc mallopt parameters
-_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4
-
-
 def steady_memory():
-    """No huge pages for numpy, and freed memory kept for the next rig (glibc only).
+    """Stop numpy asking the kernel for transparent huge pages on big arrays (a private numpy switch).
 
-    A batch opens rig after rig, each a few hundred MB of arrays of the same sizes. By default glibc
-    maps every big array afresh and unmaps it when freed, and numpy asks for huge pages, so each rig
-    faults in (and the kernel zeroes, and compacts for) its memory again; two jobs at once contend
-    for that in the kernel (measured: the first rigs of a worker took 0.6-0.7 s instead of 0.35 s).
-    A single rig gains steadiness: the huge-page compaction stalls now and then (whole process on
-    30k x 300, 8 runs: 0.86-1.13 s with huge pages, 0.89-0.94 s without).
+    A batch opens rig after rig, each a few hundred MB of arrays; with huge pages the kernel zeroes
+    and compacts memory for them, and two jobs at once contend for that. Measured with
+    bench/bench_process.py (10 rigs of 30k x 300, --jobs 2, two runs of 3 interleaved rounds): 15 %
+    more CPU time with huge pages. (glibc's mallopt to keep freed memory gained under 5 % once the
+    scratch memory of core/scratch.py reused each rig's arrays, and was removed.)
     """
     import numpy as np
     multiarray = getattr(getattr(np, "_core", None), "multiarray", None) or np.core.multiarray
     if hasattr(multiarray, "_set_madvise_hugepage"):
         multiarray._set_madvise_hugepage(False)
-    try:
-        libc = ctypes.CDLL(None)
-        libc.mallopt(_M_MMAP_MAX, 0)
-        libc.mallopt(_M_TRIM_THRESHOLD, 2 ** 31 - 1)
-    except (OSError, AttributeError):  # not glibc: its defaults stay
-        pass

@@ -243,19 +243,16 @@ def build_face():
     col_mirror = np.array([0] + [2 * J - c for c in range(1, J)] + [J] + [2 * J - c for c in range(J + 1, 2 * J)])
     verts = ring.reshape(-1, 3)
     mirror = (np.arange(rows)[:, None] * n_ring + col_mirror[None, :]).reshape(-1)
-    faces = []
-    for r in range(rows - 1):
-        for c in range(n_ring):
-            c1 = (c + 1) % n_ring
-            quad = (r * n_ring + c, r * n_ring + c1, (r + 1) * n_ring + c1, (r + 1) * n_ring + c)
-            centre = verts[list(quad)].mean(axis=0)
-            ax = abs(centre[0])
-            if _eye_hole(ax, centre[2]) and centre[1] < 0:
-                continue
-            if r < rows - 1 and ring[r, 0, 2] < MOUTH_Z < ring[r + 1, 0, 2] and ax < MOUTH_HALF_WIDTH \
-                    and centre[1] < 0:
-                continue
-            faces.append(quad)
+    # every quad of the grid (row-major), minus those whose centre lies in an eye hole or the mouth slit
+    r, c = np.meshgrid(np.arange(rows - 1), np.arange(n_ring), indexing="ij")
+    r, c = r.ravel(), c.ravel()
+    c1 = (c + 1) % n_ring
+    quads = np.stack([r * n_ring + c, r * n_ring + c1, (r + 1) * n_ring + c1, (r + 1) * n_ring + c], axis=1)
+    centre = verts[quads].mean(axis=1)
+    ax, front = np.abs(centre[:, 0]), centre[:, 1] < 0
+    slit = (ring[:-1, 0, 2] < MOUTH_Z) & (MOUTH_Z < ring[1:, 0, 2])
+    hole = (_eye_hole(ax, centre[:, 2]) | (slit[r] & (ax < MOUTH_HALF_WIDTH))) & front
+    faces = [tuple(quad) for quad in quads[~hole].tolist()]
     # crown: one pole vertex closing the top ring
     pole = len(verts)
     top = (rows - 1) * n_ring

@@ -1,6 +1,7 @@
 """Shared fixtures. Blender tests use the real ``bpy`` module; it is imported only by the fixtures that need it."""
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,39 @@ def save_blend(bpy_clean, tmp_path):
         return path
 
     return save
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capfd, monkeypatch):
+    """``cli(*argv)``: run the command line in this process (``facs_audit_addon.cli.main``).
+
+    Returns a CliResult: exit code, and what reached file descriptors 1 and 2. ``sys.stdout`` and
+    ``sys.stderr`` write to those descriptors as in a real process, so output the CLI points
+    elsewhere at the descriptor (Blender's and its importers' log lines) stays off stdout here too.
+    """
+    from facs_audit_addon.cli import main
+
+    def run(*argv):
+        capfd.readouterr()  # output of earlier work (building rigs) is not the command's
+        # left open: a logging handler an importer made during the run may still hold them
+        out, err = open(1, "w", closefd=False), open(2, "w", closefd=False)
+        with monkeypatch.context() as patch:
+            patch.setattr(sys, "stdout", out)
+            patch.setattr(sys, "stderr", err)
+            code = main([str(arg) for arg in argv])
+            out.flush()
+            err.flush()
+        captured = capfd.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
 
 
 # Blender 4.2 as a Python module can crash while the interpreter tears down after its glTF exporter

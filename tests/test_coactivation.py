@@ -5,7 +5,7 @@ import numpy as np
 from facs_audit_addon.core import Driver
 from facs_audit_addon.core.checks.coactivation import overlap_ranges
 
-from test_signatures import audit, mine, mouth_face
+from core_helpers import audit, mine, mouth_face
 
 CONTROL = ("Face_Rig", 'pose.bones["mouth_ctrl"].location[1]')
 

@@ -7,7 +7,7 @@ import pytest
 
 from facs_audit_addon.core import RuleFileError, load_rulebook
 
-from test_signatures import audit, mine, mouth_face
+from core_helpers import RULEBOOK, audit, mine, mouth_face
 
 
 def test_duplicate_found_by_cosine_whatever_the_names():
@@ -98,7 +98,7 @@ def test_blink_that_opens_the_eye():
 
 def _broken_rules(tmp_path, text):
     root = tmp_path / "rules"
-    shutil.copytree(load_rulebook().root, root)
+    shutil.copytree(RULEBOOK.root, root)
     (root / "coactivation.toml").write_text(ANCHORS + text)
     return root
 
@@ -140,8 +140,8 @@ def _clean_with(changes):
 
 
 def _looks_like(snapshot):
-    from facs_audit_addon.core import audit_rig, load_rulebook
-    report = audit_rig(snapshot, load_rulebook(), profile="facs-film")
+    from facs_audit_addon.core import audit_rig
+    report = audit_rig(snapshot, RULEBOOK, profile="facs-film")
     return sorted((f.shapes, f.aus) for f in report.findings if f.rule == "conflation.looks-like-other")
 
 

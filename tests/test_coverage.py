@@ -1,6 +1,6 @@
 """Coverage against delivery profiles: exactly the missing actions, sides and variants."""
 
-from core_helpers import findings
+from core_helpers import RULEBOOK, findings
 
 CORE = ["AU1", "AU2_L", "AU2_R", "AU4_L", "AU4_R", "AU5_L", "AU5_R", "AU6_L", "AU6_R", "AU7_L", "AU7_R",
         "AU9_L", "AU9_R", "AU10_L", "AU10_R", "AU12_L", "AU12_R", "AU14_L", "AU14_R", "AU15_L", "AU15_R", "AU16",
@@ -47,8 +47,7 @@ def test_film_needs_au23_vertical():
 
 
 def test_arkit_names_missing_are_named():
-    from facs_audit_addon.core import load_rulebook
-    names = [n for n in load_rulebook().profile("arkit-52").requirements]
+    names = [n for n in RULEBOOK.profile("arkit-52").requirements]
     arkit = [label for r in names for label in r.labels.values()]
     assert len(arkit) == 52
     assert findings(arkit, profile="arkit-52") == []
@@ -58,8 +57,7 @@ def test_arkit_names_missing_are_named():
 
 
 def test_arkit_bilateral_satisfied_by_split():
-    from facs_audit_addon.core import load_rulebook
-    arkit = [label for r in load_rulebook().profile("arkit-52").requirements for label in r.labels.values()]
+    arkit = [label for r in RULEBOOK.profile("arkit-52").requirements for label in r.labels.values()]
     names = [n for n in arkit if n != "browInnerUp"] + ["browInnerUp_L", "browInnerUp_R"]
     assert findings(names, profile="arkit-52", rule_prefix="coverage.") == []
 

@@ -8,10 +8,11 @@ soon as the rule id is added.
 import numpy as np
 import pytest
 
-from facs_audit_addon.core import audit_rig, load_rulebook
+from facs_audit_addon.core import audit_rig
 from sample_rigs.defects import build_variant, load_manifest, variant_snapshot
 
-RULEBOOK = load_rulebook()
+from core_helpers import RULEBOOK
+
 MANIFEST = load_manifest()
 
 

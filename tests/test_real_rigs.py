@@ -1,9 +1,8 @@
-"""Publicly released rigs (../shared/real_rigs, used in place) audit through the CLI without crashing,
-with the naming and coverage findings a rigger would agree with."""
+"""Publicly released rigs (../shared/real_rigs, used in place) audit through the CLI (run in this
+process, see conftest.cli) without crashing, with the naming and coverage findings a rigger would agree
+with."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,18 +21,22 @@ needs_blender_5 = pytest.mark.skipif(int(version("bpy").split(".")[0]) < 5,
                                      reason="the MakeHuman rig is a Blender 5.0 file; this bpy is older")
 
 
-def audit_json(path, *args):
-    result = subprocess.run([sys.executable, "-m", "facs_audit_addon", "audit", str(path), "--format", "json",
-                             "--fail-on", "never", *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert "Traceback" not in result.stderr
-    return result, (json.loads(result.stdout) if result.stdout.strip() else None)
+@pytest.fixture
+def audit_json(cli):
+    pytest.importorskip("bpy")
+
+    def audit(path, *args):
+        result = cli("audit", path, "--format", "json", "--fail-on", "never", *args)
+        assert "Traceback" not in result.stderr
+        return result, (json.loads(result.stdout) if result.stdout.strip() else None)
+    return audit
 
 
 def keyed(document):
     return {(f["rule"], tuple(f["shapes"])) for rig in document["rigs"] for f in rig["findings"]}
 
 
-def test_ict_facekit_is_read_as_arkit():
+def test_ict_facekit_is_read_as_arkit(audit_json):
     result, document = audit_json(ICT)
     assert result.returncode == 0
     rig, = document["rigs"]
@@ -46,7 +49,7 @@ def test_ict_facekit_is_read_as_arkit():
     assert missing == ["Missing tongueOut (AD19). Required by arkit-52."]
 
 
-def test_rocketbox_sets_are_audited_separately():
+def test_rocketbox_sets_are_audited_separately(audit_json):
     result, document = audit_json(ROCKETBOX)
     assert result.returncode == 0
     rig, = document["rigs"]
@@ -62,7 +65,7 @@ def test_rocketbox_sets_are_audited_separately():
     assert not [f for f in rig["findings"] if "arkit-52" in f["message"]]
 
 
-def test_rig_without_shape_keys_is_a_clean_input_error():
+def test_rig_without_shape_keys_is_a_clean_input_error(audit_json):
     result, document = audit_json(NO_KEYS)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].endswith("has no mesh with shape keys")
@@ -70,7 +73,7 @@ def test_rig_without_shape_keys_is_a_clean_input_error():
 
 
 @needs_blender_5
-def test_unknown_convention_is_handled_gracefully():
+def test_unknown_convention_is_handled_gracefully(audit_json):
     result, document = audit_json(MPFB)
     assert result.returncode == 0
     rig, = document["rigs"]
@@ -80,7 +83,7 @@ def test_unknown_convention_is_handled_gracefully():
 
 
 @needs_blender_5
-def test_custom_naming_map_covers_mpfb():
+def test_custom_naming_map_covers_mpfb(audit_json):
     result, document = audit_json(MPFB, "--rules", str(ROOT / "examples" / "mpfb_convention.toml"))
     rig, = document["rigs"]
     assert rig["convention"] == "mpfb"

@@ -1,7 +1,6 @@
 """Regions: strict rule-file validation, leakage with the worst region named, overrides, rigid motion."""
 
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,7 +9,7 @@ from facs_audit_addon.core import RigSnapshot, audit_rig, load_rulebook
 from facs_audit_addon.core.errors import RuleFileError
 from facs_audit_addon.core.rulebook import default_rules_dir
 
-from test_frame import RULEBOOK, blob, geometric, head_points, mirror, synthetic_head, synthetic_shapes
+from core_helpers import RULEBOOK, blob, geometric, head_points, mirror, synthetic_head, synthetic_shapes
 
 POINTS = head_points()
 SHAPES = synthetic_shapes(POINTS)

@@ -5,11 +5,11 @@ import json
 
 import numpy as np
 
-from facs_audit_addon.core import audit_rig, load_rulebook
+from facs_audit_addon.core import audit_rig
 from facs_audit_addon.core.scratch import Scratch, new_array
 from sample_rigs.defects import variant_snapshot
 
-RULEBOOK = load_rulebook()
+from core_helpers import RULEBOOK
 
 
 def test_a_slot_reuses_its_memory_while_the_next_array_fits():

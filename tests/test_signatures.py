@@ -1,92 +1,17 @@
-"""Lip, jaw and lid signatures on hand-made geometry: a flat face grid with a mouth, a jaw and two eyes.
-
-``mouth_face()`` is shared with test_conflation.py and test_coactivation.py.
-"""
+"""Lip, jaw and lid signatures on hand-made geometry: a flat face grid with a mouth, a jaw and two eyes
+(``mouth_face()`` in core_helpers.py)."""
 
 import numpy as np
 import pytest
 
-from facs_audit_addon.core import RigSnapshot, audit_rig, load_rulebook
+from facs_audit_addon.core import RigSnapshot
 from facs_audit_addon.core.context import AuditContext
 from facs_audit_addon.core.engine import read_sets
 
-RULEBOOK = load_rulebook()
-MINE = ("conflation.", "coactivation.")
+from core_helpers import MOUTH_FACE_EYE, MOUTH_FACE_WIDTH, RULEBOOK, audit, mine, mouth_face
 
-MOUTH_Z = 0.06     # lip line
-WIDTH = 0.025      # mouth half-width
-EYE_X, EYE_Z = 0.032, 0.165
-HINGE = np.array([0.0, 0.08, 0.10])  # behind the face (+Y) and above the mouth
-
-
-def _grid():
-    xs = np.arange(-0.08, 0.0801, 0.004)
-    zs = np.arange(0.002, 0.24, 0.004)  # no row on the lip line: every lip vertex is upper or lower
-    x, z = np.meshgrid(xs, zs)
-    return np.stack([x.ravel(), np.zeros(x.size), z.ravel()], axis=1)
-
-
-def _vec(out, up, forward, side):
-    """A local (outward, up, forward) direction as a Blender delta (face looks along -Y) on ``side``."""
-    return np.array([out * side, -forward, up])
-
-
-def mouth_face():
-    """(basis (n, 3) float32, {FACS name: (n, 3) float32 delta}) of a clean synthetic face."""
-    p = _grid()
-    x, z = p[:, 0], p[:, 2]
-
-    def blob(cx, cz, sigma):
-        return np.exp(-((x - cx) ** 2 + (z - cz) ** 2) / (2 * sigma ** 2))[:, None]
-
-    lips = ((np.abs(x) < WIDTH) & (np.abs(z - MOUTH_Z) < 0.012)) * (1 - (x / WIDTH) ** 2)
-    lips = lips[:, None]
-    upper = (z > MOUTH_Z)[:, None]
-
-    def corners(out, up, forward, sides=(1, -1)):
-        return sum(blob(s * WIDTH, MOUTH_Z, 0.006) * _vec(out, up, forward, s) for s in sides)
-
-    def jaw(angle):
-        below = (z < MOUTH_Z) & (np.abs(x) < 0.07)
-        r = p - HINGE
-        c, s = np.cos(angle), np.sin(angle)
-        turned = np.stack([r[:, 0], r[:, 1] * c - r[:, 2] * s, r[:, 1] * s + r[:, 2] * c], axis=1)
-        return (turned - r) * below[:, None]
-
-    lip_open = np.where(upper, 1.0, -1.0) * lips * np.array([0, 0, 1.0])
-    forward = lips * np.array([0, -1.0, 0])
-    shapes = {}
-    for side, tag in ((1, "L"), (-1, "R")):
-        shapes[f"AU12_{tag}"] = corners(0.6, 0.8, 0, (side,)) * 0.006
-        shapes[f"AU20_{tag}"] = corners(1, 0, 0, (side,)) * 0.006
-        shapes[f"AU15_{tag}"] = corners(0, -1, 0, (side,)) * 0.006
-        shapes[f"AU14_{tag}"] = corners(-0.5, 0.1, -0.85, (side,)) * 0.006
-        lid = blob(side * EYE_X, EYE_Z, 0.005)
-        shapes[f"AU45_{tag}"] = lid * np.array([0, 0, -0.005])
-        shapes[f"AU43_{tag}"] = lid * np.array([0, 0, -0.0052])
-        shapes[f"AU5_{tag}"] = lid * np.array([0, 0, 0.003])
-        shapes[f"AU6_{tag}"] = blob(side * 0.035, 0.135, 0.008) * np.array([0, 0, 0.004])
-        shapes[f"AU7_{tag}"] = blob(side * EYE_X, 0.153, 0.004) * np.array([0, 0, 0.003])
-    shapes["AU18"] = forward * 0.008 + corners(-1, 0, 0) * 0.006
-    shapes["AU22"] = forward * 0.006 + lip_open * 0.006
-    shapes["AU23H"] = corners(-1, 0, 0) * 0.005 - forward * 0.001
-    shapes["AU23V"] = -lip_open * 0.003 + forward * 0.002
-    shapes["AU24"] = -lip_open * 0.003
-    shapes["AU25"] = lip_open * np.where(upper, 0.003, 0.004)
-    shapes["AU26"] = jaw(0.15)
-    shapes["AU27"] = jaw(0.30)
-    return p.astype(np.float32), {name: np.asarray(d, dtype=np.float32) for name, d in shapes.items()}
-
-
-def audit(shapes, basis=None, profile="generic", **kwargs):
-    basis = mouth_face()[0] if basis is None else basis
-    return audit_rig(RigSnapshot.from_shapes("Face", basis, shapes, **kwargs), RULEBOOK, profile=profile)
-
-
-def mine(report):
-    """(rule, shapes) of this module's findings, sorted."""
-    return sorted((f.rule, f.shapes) for f in report.findings if f.rule.startswith(MINE))
-
+EYE_X = MOUTH_FACE_EYE[0]
+WIDTH = MOUTH_FACE_WIDTH
 
 def signatures(shapes, basis=None):
     basis = mouth_face()[0] if basis is None else basis

@@ -6,7 +6,7 @@ import pytest
 from facs_audit_addon.core import RigSnapshot, audit_rig
 from facs_audit_addon.core.mirror import build_mirror_map, nearest_within
 
-from test_frame import RULEBOOK, geometric, head_points, mirror, synthetic_head, synthetic_shapes
+from core_helpers import RULEBOOK, geometric, head_points, mirror, synthetic_head, synthetic_shapes
 
 POINTS = head_points()
 SHAPES = synthetic_shapes(POINTS)

@@ -113,9 +113,8 @@ class AuditContext:
             new.region_energy = self.region_energy
             new.region_energy[rows] = _energy(motion[rows], self.region_masks.weights)
         if "rigid_explained" in self.__dict__:
-            from .checks.region import rigid_shares
             new.rigid_explained = self.rigid_explained
-            new.rigid_explained[rows] = rigid_shares(new, rows)[rows]
+            new.rigid_explained[rows] = new._rigid_shares(rows)[rows]
         if "shape_cosines" in self.__dict__:
             new.shape_cosines = self.shape_cosines.update(rows, bad)
         if "signatures" in self.__dict__:
@@ -214,10 +213,21 @@ class AuditContext:
         return masks.adjacent | touching_rows(masks.dominant, len(masks.names), self.mesh_graph)
 
     @cached_property
+    def rigid_domain(self):
+        """(n,) bool: the head around the face, which rigid fits cover (see geometry.rigid_domain)."""
+        from .geometry import rigid_domain
+        frame = self.frame
+        return rigid_domain(frame.local(self.snapshot.basis), frame.low, frame.high)
+
+    @cached_property
     def rigid_explained(self):
         """(k,) float64: share of each shape's motion one rigid transform of the whole face explains."""
-        from .checks.region import rigid_shares
-        return rigid_shares(self)
+        return self._rigid_shares()
+
+    def _rigid_shares(self, rows=None):
+        from .geometry import rigid_shares
+        return rigid_shares(self.snapshot.basis, self.snapshot.deltas, self.motion, self.max_motion,
+                            self.rigid_domain, skip=self._nonfinite, rows=rows)
 
     def _peak_motion(self, codes):
         """(n,) float32: largest motion per vertex over the mapped shapes of ``codes``, None if none."""
@@ -246,13 +256,20 @@ class AuditContext:
         return Signatures(self)
 
     # -- findings -----------------------------------------------------------------------------
-    def finding(self, rule, message, *, shapes=(), aus=(), side="", measures=None, vertices=(), profile=None):
-        """A Finding for ``rule`` with its category and the profile's severity; None when switched off."""
+    def finding(self, rule, message, *, shapes=(), aus=(), side="", measures=None, vertices=(), profile=None,
+                to_error=False):
+        """A Finding for ``rule`` with its category and the profile's severity; None when switched off.
+
+        ``to_error``: the measure crossed the rule's error threshold, so a warning becomes an error (a
+        severity the profile set to info stays info).
+        """
         spec = self.rulebook.findings[rule]
         profile = profile or (self.profile_of(shapes[0]) if shapes else self.primary_profile)
         severity = profile.severity.get(rule, spec.severity)
         if severity == "off":
             return None
+        if to_error and severity == "warning":
+            severity = "error"
         return Finding(rule=rule, category=spec.category, severity=severity, message=message,
                        aus=tuple(aus), shapes=tuple(shapes), side=side,
                        measures={k: _plain(v) for k, v in (measures or {}).items()},
@@ -281,9 +298,17 @@ def _motion_row(delta, out):
     return False
 
 
-#: cached measures of the whole face that an incremental re-audit keeps as they are
+# What refreshed() does with each attribute. Every cached_property of AuditContext is in exactly one of
+# _HELD, _REFRESHED and _DERIVED (tests/test_context.py fails otherwise), so a new measure cannot be
+# left out of the incremental re-audit by mistake.
+
+#: inputs, and cached measures of the whole face, that an incremental re-audit keeps as they are
 _HELD = ("snapshot", "rulebook", "sets", "primary_profile", "chosen_profile", "_set_of", "scratch", "frame", "mirror_map",
-         "region_masks", "mirror_noise", "millimetres", "mesh_graph", "region_adjacency")
+         "region_masks", "rigid_domain", "mirror_noise", "millimetres", "mesh_graph", "region_adjacency")
+#: cached per-shape measures refreshed() recomputes for the changed shapes
+_REFRESHED = ("_motion_and_nonfinite", "max_motion", "region_energy", "rigid_explained", "shape_cosines", "signatures")
+#: cached views of a refreshed measure: left to be read again from it
+_DERIVED = ("motion", "_nonfinite")
 
 
 def _plain(value):

@@ -192,6 +192,20 @@ def face_coordinates(layout, local):
 
 
 # -- region weights -------------------------------------------------------------------------------
+#: Two region rows are adjacent when their memberships overlap by more than this many vertices' worth
+#: (about one vertex shared half-and-half).
+ADJACENT_OVERLAP = 0.5
+
+# The motion gate of a region with moved_by / not_moved_by shapes (eyes: gaze moves the eyeball, lids
+# do not), each group's motion normalised to its own peak. An eyeball turns well under gaze (above ~10%
+# of the gaze peak) and not at all under a blink (below ~5% of the lid peak); lid skin moves under both.
+#: the moved_by motion ramps in from GATE_MOVED_FROM of its peak, over GATE_MOVED_RAMP
+GATE_MOVED_FROM = 0.05
+GATE_MOVED_RAMP = 0.1
+#: the not_moved_by motion ramps the gate out, fully shut at GATE_STILL_UNTIL of its peak, over GATE_STILL_RAMP
+GATE_STILL_UNTIL = 0.1
+GATE_STILL_RAMP = 0.05
+
 @dataclass(frozen=True)
 class RegionMasks:
     """Soft region membership of every vertex.
@@ -221,7 +235,7 @@ class RegionMasks:
     def adjacent(self):
         """(m, m) bool: rows that share vertices (their soft edges overlap); "outside" borders everything."""
         overlap = self.weights @ self.weights.T
-        adjacent = overlap > 0.5  # at least about one vertex shared half-and-half
+        adjacent = overlap > ADJACENT_OVERLAP
         adjacent[-1, :] = adjacent[:, -1] = True
         return adjacent
 
@@ -281,9 +295,8 @@ def motion_gate(peak_moved, peak_not):
         return None
     moved = peak_moved / peak_moved.max()
     other = np.zeros_like(moved) if peak_not is None or not peak_not.max() > 0 else peak_not / peak_not.max()
-    # Each group normalised to its own peak: an eyeball turns well under gaze (above ~10% of the gaze
-    # peak) and not at all under a blink (below ~5% of the lid peak); lid skin moves under both.
-    return (np.clip((moved - 0.05) / 0.1, 0.0, 1.0) * np.clip((0.1 - other) / 0.05, 0.0, 1.0)).astype(np.float32)
+    return (np.clip((moved - GATE_MOVED_FROM) / GATE_MOVED_RAMP, 0.0, 1.0)
+            * np.clip((GATE_STILL_UNTIL - other) / GATE_STILL_RAMP, 0.0, 1.0)).astype(np.float32)
 
 
 def region_masks(rules, frame, basis, vertex_groups=None, gates=None):

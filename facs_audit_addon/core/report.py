@@ -7,9 +7,9 @@ machine data is written, so the same input gives a byte-identical report.
 import json
 from pathlib import PurePath
 
-from .. import __version__
 from .errors import AuditError
 from .model import SEVERITIES
+from .version import __version__
 from .waivers import NO_WAIVERS
 
 FAIL_ON = ("error", "warning", "never")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from .errors import AuditError, RuleFileError
 from .model import CATEGORIES, SEVERITIES
+from .names import NameReader
+from .text import normalize
 
 LATERALITIES = ("lr", "bilateral", "unilateral")
 KINDS = ("au", "ad", "gaze", "extra")
@@ -20,11 +22,6 @@ REQUIRE_SIDES = ("LR", "B", "any")  # require_names adds single-side "L" / "R" s
 def default_rules_dir():
     """``rules/`` beside the package: the repository root, or the installed extension's root."""
     return Path(__file__).resolve().parents[2] / "rules"
-
-
-def normalize(text):
-    """Lower case with every separator removed: ``LIP_CORNER_PULLER`` -> ``lipcornerpuller``."""
-    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 @dataclass(frozen=True)
@@ -147,7 +144,7 @@ class Rulebook:
     findings: dict
     #: parsed regions.toml (see regions.py), or None when absent
     regions: object = None
-    #: parsed coactivation.toml (see pairs.py), or None when absent
+    #: parsed coactivation.toml (see pair_rules.py), or None when absent
     coactivation: object = None
     root: str = ""
     #: parsed identify.toml (see identify.py), or None when absent
@@ -259,7 +256,7 @@ def load_rulebook(rules_dir=None, extra_files=()):
         doc = _Doc(root / "regions.toml")
         regions = parse_regions(doc, catalog)
     if (root / "coactivation.toml").is_file():
-        from .pairs import parse_coactivation
+        from .pair_rules import parse_coactivation
         doc = _Doc(root / "coactivation.toml")
         coactivation = parse_coactivation(doc, catalog, findings)
     book = Rulebook(catalog=catalog, conventions=conventions, profiles=profiles, naming=naming,
@@ -530,8 +527,6 @@ def _load_profile(doc, resolve, catalog, conventions, findings, naming):
 
 def _requirements_from_names(doc, names, known_conventions, conventions, catalog, naming):
     """Turn ``require_names`` (read with the profile's convention) into one requirement per name."""
-    from .names import NameReader  # late import: names depends on this module's dataclasses
-
     if len(known_conventions) != 1:
         doc.fail("profile.conventions", "require_names needs exactly one convention to read the names with")
     reader = NameReader(catalog, conventions, naming)

@@ -51,6 +51,61 @@ MIN_ZONE_ENERGY = 0.02
 
 
 @dataclass(frozen=True)
+class Box:
+    """A zone around the mouth, in mouth half-widths W from the middle of the lip line: ``side`` bounds
+    |u| (sideways), ``up`` bounds v (up), ``front`` is the lowest f (forward, toward the viewer; negative
+    is behind the lip line). Bounds are open; None is no bound."""
+
+    side: tuple
+    up: tuple
+    front: float
+
+    def mask(self, u, v, f):
+        """(n,) bool: which of the points with coordinates ``u``, ``v``, ``f`` ((n,) each) are inside."""
+        inside = f > self.front
+        for values, (low, high) in ((np.abs(u), self.side), (v, self.up)):
+            if low is not None:
+                inside &= values > low
+            if high is not None:
+                inside &= values < high
+        return inside
+
+
+# Mouth zones, in mouth half-widths W (see Box).
+#: both lips: a little past the corners, three fifths of W above and below the lip line
+LIPS = Box(side=(None, 1.15), up=(-0.6, 0.6), front=-0.3)
+#: a lip vertex this close to the lip line (in W) belongs to neither lip
+LIP_SEAM = 0.05
+#: the jaw shape's motion on the lips is compared with this percentile of it ...
+JAW_REFERENCE_PERCENTILE = 95
+#: ... the lower lip rides on the jaw (moves above this share of the reference), the upper lip does not
+#: (moves below this share, and sits above UPPER_LIP_LOWEST, in W)
+LOWER_LIP_ON_JAW = 0.45
+UPPER_LIP_OFF_JAW = 0.15
+UPPER_LIP_LOWEST = -0.3
+#: the lip corners
+CORNERS = Box(side=(0.7, 1.3), up=(-0.35, 0.35), front=-0.5)
+#: the middle of each lip (|u| below this, in W): opening and pressing show there, corner pulls do not
+LIP_CENTRE = 0.6
+#: the chin boss, below the lower lip
+CHIN = Box(side=(None, 0.55), up=(-2.0, -0.9), front=-0.8)
+#: above the nostrils and below the eyes: AU9 wrinkles it, AU10 leaves it alone
+NOSE_BRIDGE = Box(side=(None, 0.9), up=(1.5, 2.8), front=-1.5)
+#: beside the mouth, from below the lip line to the cheekbone: where a puff inflates the face
+CHEEKS = Box(side=(1.1, 2.8), up=(-1.0, 2.0), front=-2.5)
+
+# Around each upper-lid peak, in eye half-spacings: where below_eye looks for a shape's motion.
+#: sideways from the lid peak
+BELOW_EYE_SIDE = 1.0
+#: above the lid peak, and below it
+BELOW_EYE_ABOVE = 0.6
+BELOW_EYE_BELOW = 2.0
+
+#: peak_rise reads the vertices that move at least this share of the shape's largest motion
+PEAK_SHARE = 0.5
+
+
+@dataclass(frozen=True)
 class FaceGeometry:
     """Anchors and zones (boolean vertex masks) found from the rig's own shapes.
 
@@ -127,27 +182,24 @@ def _mouth_zones(ctx, local, corners, by_au):
     u = local[:, 0] / width
     v = (local[:, 1] - line[1]) / width
     f = (local[:, 2] - line[2]) / width
-    lips = (np.abs(u) < 1.15) & (np.abs(v) < 0.6) & (f > -0.3)
-    upper, lower = lips & (v > 0.05), lips & (v < -0.05)
+    lips = LIPS.mask(u, v, f)
+    upper, lower = lips & (v > LIP_SEAM), lips & (v < -LIP_SEAM)
     jaw = next((by_au[au][0][0] for au in ctx.rulebook.coactivation.anchors["jaw"] if au in by_au), None)
     if jaw is not None and lips.any():
         # the lower lip rides on the jaw, the upper lip does not: truer than the height at a curved seam
         moved = ctx.motion[jaw]
-        reference = float(np.percentile(moved[lips], 95))
+        reference = float(np.percentile(moved[lips], JAW_REFERENCE_PERCENTILE))
         if reference > 0:
-            lower = lips & (moved > 0.45 * reference)
-            upper = lips & (moved < 0.15 * reference) & (v > -0.3)
+            lower = lips & (moved > LOWER_LIP_ON_JAW * reference)
+            upper = lips & (moved < UPPER_LIP_OFF_JAW * reference) & (v > UPPER_LIP_LOWEST)
     return {
         "mouth_width": width, "lips": lips, "upper_lip": upper, "lower_lip": lower,
-        "corners": (np.abs(u) > 0.7) & (np.abs(u) < 1.3) & (np.abs(v) < 0.35) & (f > -0.5),
-        # the middle of the lips: opening and pressing show there, corner pulls do not leak in
-        "upper_center": upper & (np.abs(u) < 0.6),
-        "lower_center": lower & (np.abs(u) < 0.6),
-        "chin": (np.abs(u) < 0.55) & (v > -2.0) & (v < -0.9) & (f > -0.8),
-        # above the nostrils and below the eyes: AU9 wrinkles it, AU10 leaves it alone
-        "nose_bridge": (np.abs(u) < 0.9) & (v > 1.5) & (v < 2.8) & (f > -1.5),
-        # beside the mouth, from below the lip line to the cheekbone: where a puff inflates the face
-        "cheeks": (np.abs(u) > 1.1) & (np.abs(u) < 2.8) & (v > -1.0) & (v < 2.0) & (f > -2.5),
+        "corners": CORNERS.mask(u, v, f),
+        "upper_center": upper & (np.abs(u) < LIP_CENTRE),
+        "lower_center": lower & (np.abs(u) < LIP_CENTRE),
+        "chin": CHIN.mask(u, v, f),
+        "nose_bridge": NOSE_BRIDGE.mask(u, v, f),
+        "cheeks": CHEEKS.mask(u, v, f),
         "outward": _outward(u),
     }
 
@@ -299,8 +351,9 @@ class Signatures:
         heights, weights = [], []
         for side in sides:
             lateral, up = g.eyes[side]
-            window = ((np.abs(g.local[:, 0] - lateral) < g.eye_spacing)
-                      & (g.local[:, 1] < up + 0.6 * g.eye_spacing) & (g.local[:, 1] > up - 2.0 * g.eye_spacing))
+            window = ((np.abs(g.local[:, 0] - lateral) < BELOW_EYE_SIDE * g.eye_spacing)
+                      & (g.local[:, 1] < up + BELOW_EYE_ABOVE * g.eye_spacing)
+                      & (g.local[:, 1] > up - BELOW_EYE_BELOW * g.eye_spacing))
             energy = motion[window] ** 2
             if energy.sum() > 0:
                 heights.append((up - float(np.dot(energy, g.local[window, 1]) / energy.sum())) / g.eye_spacing)
@@ -332,7 +385,7 @@ class Signatures:
         top = float(self.ctx.max_motion[i])
         if top <= 0:
             return np.nan
-        index = np.flatnonzero(motion >= 0.5 * top)
+        index = np.flatnonzero(motion >= PEAK_SHARE * top)
         deltas = self.ctx.frame.local_vectors(self.ctx.snapshot.deltas[i][index])
         lengths = motion[index]
         return float(np.dot(lengths, deltas[:, 1]) / np.dot(lengths, lengths))

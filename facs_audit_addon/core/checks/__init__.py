@@ -6,7 +6,7 @@ from .coverage import check_coverage, check_empty_shapes
 from .meaning import check_former_meanings
 from .identified import check_identified
 from .naming import check_naming
-from .region import check_regions, check_rigid
+from .leakage import check_regions, check_rigid
 from .rig import check_rig
 from .symmetry import check_symmetry, check_unmatched
 

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..islands import apart_levels, reached_by_level, surely_within, within_reach
 from ..text import listing
-from .region import _by_side, _label, escalate, worst_vertices
+from ..geometry import worst_vertices
+from .leakage import _by_side, _label
 
 #: Falling cut-offs (shares of the shape's peak) at which pieces of motion are told apart: each a
 #: fifth below the last, down to about 5% (below that, export noise joins everything).
@@ -123,7 +124,7 @@ def detached_island(ctx, i, name, parsed, allowed):
     row = int(np.argmax(np.where(allowed, -1.0, shares)))
     label = _label(masks, row, parsed.side)
     action = ctx.action(parsed.au)
-    what = f"{name} ({parsed.label})" if parsed.label != name else name
+    what = f"{name} ({ctx.label(parsed)})" if parsed.label != name else name
     more = f" ({len(islands)} such bumps in all)" if len(islands) > 1 else ""
     finding = ctx.finding(
         "region.detached-island",
@@ -136,8 +137,9 @@ def detached_island(ctx, i, name, parsed, allowed):
                   "displacement": high * peak / ctx.frame.scale, "region": label,
                   "threshold": share, "error_threshold": ctx.threshold("island_error_share", name),
                   "distance_threshold": far},
-        vertices=everything[worst_vertices(level[everything])])
-    return escalate(finding, high >= ctx.threshold("island_error_share", name))
+        vertices=everything[worst_vertices(level[everything])],
+        to_error=high >= ctx.threshold("island_error_share", name))
+    return finding
 
 
 def _distance(points, sources):

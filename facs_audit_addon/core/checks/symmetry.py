@@ -12,8 +12,7 @@ import numpy as np
 from ..model import OTHER_SIDE
 from ..visible import compare, length_words
 from ..text import SIDE_WORDS
-from .region import escalate, region_words, worst_vertices
-
+from ..geometry import region_words, worst_vertices
 
 
 def check_unmatched(ctx):
@@ -190,7 +189,7 @@ def _with_level(finding, level):
         return finding
     if level == "info":
         return replace(finding, severity="info")
-    return escalate(finding, level == "error")
+    return replace(finding, severity="error") if level == "error" and finding.severity == "warning" else finding
 
 
 def _self_symmetry(ctx, i, name, parsed, lateral):
@@ -208,7 +207,7 @@ def _self_symmetry(ctx, i, name, parsed, lateral):
     w = int(ctx.mirror_map.partner[v])
     half = np.where(np.sign(lateral) == np.sign(lateral[v]), found.squared, 0.0)
     region, region_other, own = _pair_regions(ctx, parsed.au, half)
-    share = region_words(ctx, found.squared)[1]
+    share = region_words(ctx.region_masks, found.squared)[1]
     here, there = float(ctx.motion[i][v]), float(ctx.motion[i][w])
     if (there < here) if own else (there > here):
         (region, here), (region_other, there) = (region_other, there), (region, here)
@@ -241,7 +240,7 @@ def _one_side(ctx, i, name, parsed, lateral):
     if wrong_share < min(ctx.threshold("crossover_warning", name), ctx.threshold("swapped_share", name)):
         return None
     misplaced = np.where(wrong, energy, 0.0)
-    region, _ = region_words(ctx, misplaced)
+    region, _ = region_words(ctx.region_masks, misplaced)
     measures = {"wrong_side_share": wrong_share, "own_side_share": own_share, "band": band / ctx.frame.width,
                 "worst_region": region}
     # Swapped: most motion on the other side and little left on its own (else it is a two-sided mess).
@@ -258,10 +257,9 @@ def _one_side(ctx, i, name, parsed, lateral):
     if wrong_share < warning:
         return None
     measures.update(threshold=warning, error_threshold=limit)
-    finding = ctx.finding(
+    return ctx.finding(
         "symmetry.side-crossover",
         f"{_what(ctx, name, parsed)} is one-sided but {wrong_share:.0%} of its motion crosses the midline into the "
         f"{region}, beyond the {band / ctx.frame.width:.0%}-of-face-width fall-off band.",
         shapes=(name,), aus=(parsed.au,), side=parsed.side, measures=measures,
-        vertices=worst_vertices(misplaced))
-    return escalate(finding, wrong_share >= limit)
+        vertices=worst_vertices(misplaced), to_error=wrong_share >= limit)
