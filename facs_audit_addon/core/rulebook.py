@@ -318,7 +318,7 @@ def _load_catalog(doc):
 
 def _former(doc, item, key):
     """One earlier meaning: { name, manual, words, now, shows = { measure, above | below } }."""
-    from .pairs import Bound
+    from .pair_rules import Bound
     from .signatures import MEASURES
 
     if not isinstance(item, dict):

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import RuleFileError
-from .rulebook import _check_action, _Doc, normalize
+from .rulebook import _check_action, _Doc
+from .text import normalize
 from .text import SIDE_WORDS
 
 STATUSES = ("exact", "approximate", "missing")

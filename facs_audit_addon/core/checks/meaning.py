@@ -9,7 +9,7 @@ resembles most among the rig's own shapes (cosine of the deltas, on the shape's 
 
 import numpy as np
 
-from ..rulebook import normalize
+from ..text import normalize
 from ..text import listing
 from .conflation import conflation_hits
 
