@@ -11,7 +11,7 @@ import json
 from pathlib import PurePath
 from urllib.parse import quote
 
-from .. import __version__
+from .version import __version__
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
