@@ -60,6 +60,10 @@ def test_a_refreshed_context_measures_what_a_fresh_one_does(variant_id, shape):
             for measure in MEASURES:
                 assert got.measure(row, measure) == pytest.approx(
                     want.measure(row, measure), rel=1e-5, abs=1e-9, nan_ok=True), measure
+        elif isinstance(got, dict):  # sums: shape name -> Sum
+            assert {k: v.parts for k, v in got.items()} == {k: v.parts for k, v in want.items()}, name
+            for key, found in got.items():
+                assert (found.cosine, found.size_ratio) == pytest.approx((want[key].cosine, want[key].size_ratio))
         else:  # arrays, lists of flags, or tuples of them
             for part, expected in zip(*((x if isinstance(x, tuple) else (x,)) for x in (got, want))):
                 assert np.allclose(np.asarray(part, dtype=float), np.asarray(expected, dtype=float),

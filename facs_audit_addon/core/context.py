@@ -307,8 +307,9 @@ _HELD = ("snapshot", "rulebook", "sets", "primary_profile", "chosen_profile", "_
          "region_masks", "rigid_domain", "mirror_noise", "millimetres", "mesh_graph", "region_adjacency")
 #: cached per-shape measures refreshed() recomputes for the changed shapes
 _REFRESHED = ("_motion_and_nonfinite", "max_motion", "region_energy", "rigid_explained", "shape_cosines", "signatures")
-#: cached views of a refreshed measure: left to be read again from it
-_DERIVED = ("motion", "_nonfinite")
+#: cached views of a refreshed measure, and measures of the whole rig's deltas (sums): left to be
+#: computed again on first use
+_DERIVED = ("motion", "_nonfinite", "sums")
 
 
 def _plain(value):

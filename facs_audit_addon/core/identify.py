@@ -16,7 +16,7 @@ import numpy as np
 from .context import AuditContext, ShapeSet
 from .errors import RigInputError
 from .regions import face_coordinates
-from .rulebook import _Doc
+from .tomldoc import _Doc
 
 DIRECTIONS = ("up", "out", "fwd", "across", "pitch", "yaw")
 UPPER_FACE = ("forehead", "brows_inner", "brows_outer", "upper_lids", "lower_lids", "eyes")

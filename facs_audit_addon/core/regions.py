@@ -356,3 +356,22 @@ def region_masks(rules, frame, basis, vertex_groups=None, gates=None):
                        labels=tuple(labels) + ("rest of the mesh (outside the face regions)",),
                        weights=np.vstack([weights, outside[None]]).astype(np.float32), layout=layout,
                        overridden=tuple(overrides), points=coords[:, :3])
+
+
+def by_side(masks, shares, side):
+    """For a bilateral shape, left and right halves of a region count as one (named without a side)."""
+    if side in ("L", "R"):
+        return shares
+    out = np.zeros_like(shares)
+    first = {}
+    for r, base in enumerate(masks.bases):
+        first.setdefault(base, r)
+        out[first[base]] += shares[r]
+    return out
+
+
+def region_label(masks, row, side):
+    """Words for region row ``row`` in a message: without its side for a bilateral shape."""
+    if side in ("L", "R") or masks.names[row] == masks.bases[row]:
+        return masks.labels[row]
+    return masks.labels[row].split(" ", 1)[1]

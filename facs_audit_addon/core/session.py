@@ -7,7 +7,7 @@ findings that involve none of them are kept. The face frame, mirror map, regions
 are properties of the head, held from the last full audit (``audit`` re-estimates them).
 """
 
-from .checks.meaning import former_meaning
+from .checks.former import former_meaning
 from .engine import audit_context, report_from, run_checks
 from .errors import RigInputError
 

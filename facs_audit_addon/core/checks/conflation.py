@@ -53,7 +53,7 @@ def check_conflations(ctx):
     rules = ctx.rulebook.coactivation
     if rules is None or not rules.conflations:
         return
-    from .meaning import former_meaning
+    from .former import former_meaning
     hits = {}
     for i, name, parsed in ctx.focused_shapes():
         if former_meaning(ctx, name, parsed) is not None:

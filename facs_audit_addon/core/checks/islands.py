@@ -14,7 +14,7 @@ import numpy as np
 from ..islands import apart_levels, reached_by_level, surely_within, within_reach
 from ..text import listing
 from ..geometry import worst_vertices
-from .leakage import _by_side, _label
+from ..regions import by_side, region_label
 
 #: Falling cut-offs (shares of the shape's peak) at which pieces of motion are told apart: each a
 #: fifth below the last, down to about 5% (below that, export noise joins everything).
@@ -120,9 +120,9 @@ def detached_island(ctx, i, name, parsed, allowed):
     core = np.concatenate([part[level[part] >= 0.5 * height] for height, part, *_ in islands])
     energy = np.zeros(len(level), dtype=np.float32)
     energy[core] = np.square(level[core])
-    shares = _by_side(masks, masks.shares(energy), parsed.side)
+    shares = by_side(masks, masks.shares(energy), parsed.side)
     row = int(np.argmax(np.where(allowed, -1.0, shares)))
-    label = _label(masks, row, parsed.side)
+    label = region_label(masks, row, parsed.side)
     action = ctx.action(parsed.au)
     what = f"{name} ({ctx.label(parsed)})" if parsed.label != name else name
     more = f" ({len(islands)} such bumps in all)" if len(islands) > 1 else ""

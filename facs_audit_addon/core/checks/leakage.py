@@ -4,6 +4,7 @@ rigid transform of the whole face (a head move baked into an expression)."""
 import numpy as np
 
 from ..geometry import rigid_fit, worst_vertices
+from ..regions import by_side, region_label
 from ..text import listing
 
 #: regions outside the allowed ones are listed in a leakage finding's measures from this share of the
@@ -38,13 +39,13 @@ def check_regions(ctx):
         action = ctx.action(parsed.au)
         allowed = masks.allowed(action.regions)
         remote = ~allowed & ~adjacent[:, allowed].any(axis=1)
-        levels = _leakage_levels(ctx, name, _by_side(masks, ctx.region_energy[i] / total, parsed.side),
+        levels = _leakage_levels(ctx, name, by_side(masks, ctx.region_energy[i] / total, parsed.side),
                                  allowed, remote)
         kept = None
         if _leaks(levels):  # the finer measures only ever lower the shares: run them when it matters
             remote = ~allowed & ~ctx.region_adjacency[:, allowed].any(axis=1)
             kept = beyond_falloff(ctx, i, masks.inside(allowed), ctx.threshold("falloff_reach", name))
-            levels = _leakage_levels(ctx, name, _by_side(masks, (masks.weights @ kept) / total, parsed.side),
+            levels = _leakage_levels(ctx, name, by_side(masks, (masks.weights @ kept) / total, parsed.side),
                                      allowed, remote)
         if not _leaks(levels):
             yield detached_island(ctx, i, name, parsed, allowed)
@@ -52,8 +53,8 @@ def check_regions(ctx):
         shares, (outside, warning, error), (far, remote_warning, _) = levels
         rows = ~allowed if outside >= warning else remote
         worst = int(np.argmax(np.where(rows, shares, -1.0)))
-        label = _label(masks, worst, parsed.side)
-        leaked = {_label(masks, r, parsed.side): float(shares[r]) for r in np.argsort(-shares)
+        label = region_label(masks, worst, parsed.side)
+        leaked = {region_label(masks, r, parsed.side): float(shares[r]) for r in np.argsort(-shares)
                   if not allowed[r] and shares[r] >= LISTED_SHARE}
         what = f"{name} ({ctx.label(parsed)})" if parsed.label != name else name
         yield ctx.finding(
@@ -79,24 +80,6 @@ def _leakage_levels(ctx, name, shares, allowed, remote):
 
 def _leaks(levels):
     return any(value >= warning for value, warning, _ in levels[1:])
-
-
-def _by_side(masks, shares, side):
-    """For a bilateral shape, left and right halves of a region count as one (named without a side)."""
-    if side in ("L", "R"):
-        return shares
-    out = np.zeros_like(shares)
-    first = {}
-    for r, base in enumerate(masks.bases):
-        first.setdefault(base, r)
-        out[first[base]] += shares[r]
-    return out
-
-
-def _label(masks, row, side):
-    if side in ("L", "R") or masks.names[row] == masks.bases[row]:
-        return masks.labels[row]
-    return masks.labels[row].split(" ", 1)[1]
 
 
 def check_rigid(ctx):

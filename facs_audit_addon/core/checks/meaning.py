@@ -9,21 +9,12 @@ resembles most among the rig's own shapes (cosine of the deltas, on the shape's 
 
 import numpy as np
 
-from ..text import normalize
 from ..text import listing
 from .conflation import conflation_hits
+from .former import former_meaning
 
 #: the second-closest action is named too when its cosine is at least this share of the closest one's
 RUNNER_UP_SHARE = 0.5
-
-
-def former_meaning(ctx, name, parsed):
-    """The catalog's Former entry whose words appear in ``name`` (AU_13_CheekPuffer), or None."""
-    action = ctx.action(parsed.au)
-    if not action.former:
-        return None
-    text = normalize(name)
-    return next((former for former in action.former if any(word in text for word in former.words)), None)
 
 
 def check_former_meanings(ctx):
