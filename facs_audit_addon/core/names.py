@@ -6,7 +6,7 @@ Nothing here is specific to one convention: the vocabularies and patterns come f
 import re
 from dataclasses import dataclass
 
-from .rulebook import normalize
+from .text import normalize
 
 
 @dataclass(frozen=True)

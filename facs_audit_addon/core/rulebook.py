@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .errors import AuditError, RuleFileError
 from .model import CATEGORIES, SEVERITIES
+from .text import normalize
 
 LATERALITIES = ("lr", "bilateral", "unilateral")
 KINDS = ("au", "ad", "gaze", "extra")
@@ -20,11 +21,6 @@ REQUIRE_SIDES = ("LR", "B", "any")  # require_names adds single-side "L" / "R" s
 def default_rules_dir():
     """``rules/`` beside the package: the repository root, or the installed extension's root."""
     return Path(__file__).resolve().parents[2] / "rules"
-
-
-def normalize(text):
-    """Lower case with every separator removed: ``LIP_CORNER_PULLER`` -> ``lipcornerpuller``."""
-    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 @dataclass(frozen=True)

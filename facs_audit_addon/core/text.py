@@ -1,4 +1,6 @@
-"""Small text helpers shared by findings and reports."""
+"""Small text helpers shared by findings, reports and the name reader."""
+
+import re
 
 SIDE_WORDS = {"L": "left", "R": "right", "B": "bilateral", "": ""}
 
@@ -14,3 +16,8 @@ def action_label(au, side="", variant=""):
     """``AU23 vertical (V) left``-style words for a message."""
     text = au + (f" {variant}" if variant else "")
     return text + (f" {SIDE_WORDS[side]}" if side in ("L", "R") else "")
+
+
+def normalize(text):
+    """Lower case with every separator removed: ``LIP_CORNER_PULLER`` -> ``lipcornerpuller``."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
