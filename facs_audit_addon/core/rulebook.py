@@ -11,6 +11,8 @@ from pathlib import Path
 
 from .errors import AuditError, RuleFileError
 from .model import CATEGORIES, SEVERITIES
+from .names import NameReader
+from .sides import SideWords
 from .text import normalize
 
 LATERALITIES = ("lr", "bilateral", "unilateral")
@@ -96,6 +98,10 @@ class NamingRules:
     max_listed_unknown: int
     combination_joiners: tuple
     min_recognised_share: float = 0.5
+    #: trailing tags of corrective names (``_combo240``, ``_corr``), read off before the parts
+    combination_tags: tuple = ()
+    #: the left/right words compiled (sides.SideWords)
+    sides: object = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,8 @@ class Rulebook:
     #: parsed coactivation.toml (see pairs.py), or None when absent
     coactivation: object = None
     root: str = ""
+    #: names.NameReader: every convention compiled into lookup tables, built once here
+    reader: object = None
 
     def profile(self, name):
         if name not in self.profiles:
@@ -165,7 +173,7 @@ class _Doc:
         value = self.get(table, key, list, where, default=[], required=required)
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                self.fail(f"{where}.{key}[{i}]", f"expected str, got {type(item).__name__}")
+                self.fail(f"{where}.{key}[{i}]" if where else f"{key}[{i}]", f"expected str, got {type(item).__name__}")
         return tuple(value)
 
     def only(self, table, allowed, where):
@@ -215,7 +223,9 @@ def load_rulebook(rules_dir=None, extra_files=()):
         if convention.descriptive and convention.descriptive not in conventions:
             raise RuleFileError(convention.path, "convention.descriptive",
                                 f"unknown convention '{convention.descriptive}'")
-    profiles = _load_profiles(profile_docs, catalog, conventions, findings, naming)
+    # every convention compiled once into the name reader the audits share
+    reader = NameReader(catalog, conventions, naming)
+    profiles = _load_profiles(profile_docs, catalog, conventions, findings, reader)
     for convention in conventions.values():
         if convention.default_profile and convention.default_profile not in profiles:
             raise RuleFileError(convention.path, "convention.default_profile",
@@ -230,7 +240,8 @@ def load_rulebook(rules_dir=None, extra_files=()):
         doc = _Doc(root / "coactivation.toml")
         coactivation = parse_coactivation(doc, catalog, findings)
     return Rulebook(catalog=catalog, conventions=conventions, profiles=profiles, naming=naming,
-                    findings=findings, regions=regions, coactivation=coactivation, root=str(root))
+                    findings=findings, regions=regions, coactivation=coactivation, root=str(root),
+                    reader=reader)
 
 
 def _load_catalog(doc):
@@ -294,7 +305,7 @@ def _load_findings(doc):
 def _load_naming(doc):
     data = doc.data
     doc.only(data, {"strip_prefixes", "set_prefix", "left", "right", "separators", "max_listed_unknown",
-                    "combination_joiners", "min_recognised_share"}, "")
+                    "combination_joiners", "combination_tags", "min_recognised_share"}, "")
     strip = []
     for i, pattern in enumerate(doc.strings(data, "strip_prefixes", "")):
         try:
@@ -304,14 +315,37 @@ def _load_naming(doc):
     set_prefix = doc.regex(data, "set_prefix", "", required=True)
     if "set" not in set_prefix.groupindex:
         doc.fail("set_prefix", "needs a named group (?P<set>...)")
+    left, right = _side_words(doc, "left"), _side_words(doc, "right")
+    for i, word in enumerate(right):
+        if word in left:
+            doc.fail(f"right[{i}]", f"'{word}' is also a left word")
+    joiners = doc.strings(data, "combination_joiners", "")
+    for i, joiner in enumerate(joiners):
+        if not joiner or any(c.isalnum() for c in joiner):
+            doc.fail(f"combination_joiners[{i}]", "a joiner is one or more non-letter, non-digit characters")
+    tags = doc.strings(data, "combination_tags", "")
+    for i, tag in enumerate(tags):
+        if not re.fullmatch(r"[A-Za-z]+", tag):
+            doc.fail(f"combination_tags[{i}]", "a tag is a word of letters (digits after it are read as part of it)")
     return NamingRules(
-        strip_prefixes=tuple(strip), set_prefix=set_prefix,
-        left=tuple(s.lower() for s in doc.strings(data, "left", "", required=True)),
-        right=tuple(s.lower() for s in doc.strings(data, "right", "", required=True)),
+        strip_prefixes=tuple(strip), set_prefix=set_prefix, left=left, right=right,
         separators=doc.get(data, "separators", str, "", default="_.- "),
         max_listed_unknown=doc.get(data, "max_listed_unknown", int, "", default=12),
-        combination_joiners=doc.strings(data, "combination_joiners", ""),
-        min_recognised_share=float(doc.get(data, "min_recognised_share", (int, float), "", default=0.5)))
+        combination_joiners=joiners, combination_tags=tags,
+        min_recognised_share=float(doc.get(data, "min_recognised_share", (int, float), "", default=0.5)),
+        sides=SideWords(left, right))
+
+
+def _side_words(doc, key):
+    words = tuple(w.lower() for w in doc.strings(doc.data, key, "", required=True))
+    if not words:
+        doc.fail(key, "needs at least one side word")
+    for i, word in enumerate(words):
+        if not re.fullmatch(r"[a-z]+", word):
+            doc.fail(f"{key}[{i}]", f"side words are letters only, got '{word}'")
+        if word in words[:i]:
+            doc.fail(f"{key}[{i}]", f"'{word}' is listed twice")
+    return words
 
 
 def _parse_target(doc, value, key, catalog):
@@ -372,7 +406,7 @@ def _profile_name(doc):
     return doc.get(head, "name", str, "profile", required=True)
 
 
-def _load_profiles(docs, catalog, conventions, findings, naming):
+def _load_profiles(docs, catalog, conventions, findings, reader):
     profiles = {}
     resolving = set()
 
@@ -384,7 +418,7 @@ def _load_profiles(docs, catalog, conventions, findings, naming):
         if name in resolving:
             child_doc.fail(key, f"profile '{name}' extends itself")
         resolving.add(name)
-        profiles[name] = _load_profile(docs[name], resolve, catalog, conventions, findings, naming)
+        profiles[name] = _load_profile(docs[name], resolve, catalog, conventions, findings, reader)
         return profiles[name]
 
     for name, doc in docs.items():
@@ -392,7 +426,7 @@ def _load_profiles(docs, catalog, conventions, findings, naming):
     return {name: p for name, p in profiles.items() if not docs[name].data["profile"].get("abstract")}
 
 
-def _load_profile(doc, resolve, catalog, conventions, findings, naming):
+def _load_profile(doc, resolve, catalog, conventions, findings, reader):
     doc.only(doc.data, {"profile", "thresholds", "severity"}, "")
     head = doc.data["profile"]
     doc.only(head, {"name", "description", "extends", "abstract", "conventions", "require", "require_names"}, "profile")
@@ -438,7 +472,7 @@ def _load_profile(doc, resolve, catalog, conventions, findings, naming):
         requirements.append(Requirement(aus, sides, variants))
     names = doc.strings(head, "require_names", "profile")
     if names:
-        requirements.extend(_requirements_from_names(doc, names, known_conventions, conventions, catalog, naming))
+        requirements.extend(_requirements_from_names(doc, names, known_conventions, conventions, reader))
     if parent and not requirements:
         requirements = list(parent.requirements)
     return Profile(name=doc.get(head, "name", str, "profile", required=True),
@@ -447,13 +481,10 @@ def _load_profile(doc, resolve, catalog, conventions, findings, naming):
                    requirements=tuple(requirements), thresholds=thresholds, severity=severity, path=str(doc.path))
 
 
-def _requirements_from_names(doc, names, known_conventions, conventions, catalog, naming):
+def _requirements_from_names(doc, names, known_conventions, conventions, reader):
     """Turn ``require_names`` (read with the profile's convention) into one requirement per name."""
-    from .names import NameReader  # late import: names depends on this module's dataclasses
-
     if len(known_conventions) != 1:
         doc.fail("profile.conventions", "require_names needs exactly one convention to read the names with")
-    reader = NameReader(catalog, conventions, naming)
     convention = conventions[known_conventions[0]]
     requirements, seen = [], set()
     for i, name in enumerate(names):

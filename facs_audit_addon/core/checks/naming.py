@@ -1,7 +1,5 @@
 """Naming: unknown, duplicate, mixed and inconsistent shape names."""
 
-import re
-
 from ..text import listing
 
 
@@ -61,24 +59,12 @@ def _mixed_conventions(ctx, shape_set, where):
                                 **{f"count_{c}": len(n) for c, n in sorted(by_convention.items())}})
 
 
-def _marker_style(style):
-    """Separator and word form of a side marker: ``_L`` and ``_R`` are one style, ``Left`` another."""
-    separator = re.sub(r"[A-Za-z]", "", style)
-    word = re.sub(r"[^A-Za-z]", "", style)
-    form = {"l": "L", "r": "L", "left": "Left", "right": "Left", "lf": "Lf", "rt": "Lf", "lft": "Lft", "rgt": "Lft"}
-    shape = form.get(word.lower(), word)
-    if word.islower():
-        shape = shape.lower()
-    elif word.isupper() and len(word) > 1:
-        shape = shape.upper()
-    return separator + shape
-
-
 def _side_markers(ctx, shape_set, where):
+    marker_style = ctx.rulebook.naming.sides.marker_style
     styles = {}
     for name, parsed in shape_set.parsed.items():
         if parsed.side_style:
-            styles.setdefault(_marker_style(parsed.side_style), []).append(name)
+            styles.setdefault(marker_style(parsed.side_style), []).append(name)
     if len(styles) > 1:
         parts = "; ".join(f"'{style}' ({listing(names, 3)})" for style, names in sorted(styles.items()))
         odd = sorted(styles.items(), key=lambda item: (-len(item[1]), item[0]))[1:]
