@@ -35,9 +35,10 @@ class FACS_AUDIT_OT_run_audit(MeshWithShapeKeys, bpy.types.Operator):
             obj.update_from_editmode()  # shape keys edited in Edit Mode are not in the mesh data yet
         profile = context.scene.facs_audit.profile
         try:
-            session = AuditSession(load_rulebook(), profile=None if profile == AUTO else profile,
-                                   file=bpy.data.filepath)
-            report = session.audit(snapshot_from_object(obj, source=bpy.data.filepath))
+            rulebook = load_rulebook()
+            session = AuditSession(rulebook, profile=None if profile == AUTO else profile, file=bpy.data.filepath)
+            prefix = rulebook.regions.override_prefix if rulebook.regions else None
+            report = session.audit(snapshot_from_object(obj, source=bpy.data.filepath, region_prefix=prefix))
         except AuditError as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
