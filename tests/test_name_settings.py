@@ -62,13 +62,17 @@ def test_side_words_set_the_marker_styles(rules_copy):
 
 
 def test_side_words_without_left_and_right_give_a_rule_file_error_not_a_crash(rules_copy):
-    # The example: ARKit's own names (eyeBlinkLeft) can no longer be read, which the
-    # arkit-52 profile's require_names then says in one line.
+    # The example: the shipped rules that write "Left" (SRanipal's side styles, ARKit's
+    # eyeBlinkLeft in the arkit-52 profile) no longer fit, and loading says so in one line.
     _set(rules_copy, "left", '["l", "lf"]')
     with pytest.raises(RuleFileError) as caught:
         load_rulebook(rules_copy)
-    assert caught.value.path.endswith("arkit_52.toml") and caught.value.key.startswith("profile.require_names")
+    assert caught.value.path.endswith("sranipal.toml") and caught.value.key == "convention.side_styles[0]"
     assert "\n" not in str(caught.value)
+    (rules_copy / "conventions" / "sranipal.toml").unlink()
+    with pytest.raises(RuleFileError) as caught:
+        load_rulebook(rules_copy)
+    assert caught.value.path.endswith("arkit_52.toml") and caught.value.key.startswith("profile.require_names")
 
 
 @pytest.mark.parametrize("key, value, where", [

@@ -64,6 +64,8 @@ class Convention:
     code_pattern: object = None
     descriptive: str = ""
     path: str = ""
+    #: side-marker styles the convention itself uses (sides.SideWords.marker_style form: "_Left", "Left")
+    side_styles: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,7 @@ def load_rulebook(rules_dir=None, extra_files=()):
     naming = _load_naming(_Doc(root / "naming.toml"))
     conventions, profile_docs = {}, {}
     for path in sorted((root / "conventions").glob("*.toml")):
-        convention = _load_convention(_Doc(path), catalog)
+        convention = _load_convention(_Doc(path), catalog, naming)
         conventions[convention.name] = convention
     for path in sorted((root / "profiles").glob("*.toml")):
         doc = _Doc(path)
@@ -213,7 +215,7 @@ def load_rulebook(rules_dir=None, extra_files=()):
     for path in extra_files:
         doc = _Doc(path)
         if "convention" in doc.data:
-            convention = _load_convention(doc, catalog)
+            convention = _load_convention(doc, catalog, naming)
             conventions[convention.name] = convention
         elif "profile" in doc.data:
             profile_docs[_profile_name(doc)] = doc
@@ -376,10 +378,18 @@ def _check_action(doc, catalog, code, variant, key):
         doc.fail(key, f"'{code}' has no variant '{variant}'")
 
 
-def _load_convention(doc, catalog):
+def _load_convention(doc, catalog, naming):
     doc.only(doc.data, {"convention", "names"}, "")
     head = doc.get(doc.data, "convention", dict, "", required=True)
-    doc.only(head, {"name", "description", "default_profile", "code_pattern", "descriptive"}, "convention")
+    doc.only(head, {"name", "description", "default_profile", "code_pattern", "descriptive", "side_styles"},
+             "convention")
+    side_styles = []
+    for i, style in enumerate(doc.strings(head, "side_styles", "convention")):
+        word = style.lstrip(naming.separators)
+        if word.lower() not in naming.sides.side or not set(style[: len(style) - len(word)]) <= set(naming.separators):
+            doc.fail(f"convention.side_styles[{i}]", f"'{style}' is not a side word of naming.toml after optional "
+                                                     "separators (like '_Left' or 'Left')")
+        side_styles.append(naming.sides.marker_style(style))
     code_pattern = doc.regex(head, "code_pattern", "convention")
     if code_pattern is not None and "num" not in code_pattern.groupindex:
         doc.fail("convention.code_pattern", "needs a named group (?P<num>...)")
@@ -398,7 +408,8 @@ def _load_convention(doc, catalog):
         description=doc.get(head, "description", str, "convention", default=""),
         default_profile=doc.get(head, "default_profile", str, "convention", default=""),
         names=names, code_pattern=code_pattern,
-        descriptive=doc.get(head, "descriptive", str, "convention", default=""), path=str(doc.path))
+        descriptive=doc.get(head, "descriptive", str, "convention", default=""), path=str(doc.path),
+        side_styles=tuple(dict.fromkeys(side_styles)))
 
 
 def _profile_name(doc):
