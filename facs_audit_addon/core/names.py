@@ -64,9 +64,9 @@ class NameReader:
         joiners = (naming.combination_joiners if naming else ()) or ("_", "+")
         self._joiners = re.compile("|".join(re.escape(j) for j in sorted(joiners, key=len, reverse=True)))
         self._piece_strip = self._sep_chars + "".join(joiners)
-        tags = naming.combination_tags if naming else ()
-        self._tag = re.compile(
-            f"(?:{self._joiners.pattern})(?:{'|'.join(re.escape(t) for t in tags)})\\d*$", re.IGNORECASE) if tags else None
+        # corrective tags, longest first; a tag stands after a joiner (the longest that fits)
+        self._tags = tuple(sorted((t.lower() for t in (naming.combination_tags if naming else ())), key=len, reverse=True))
+        self._joiner_list = tuple(sorted(joiners, key=len, reverse=True))
         self._order = tuple(conventions)
         self._position = {name: i for i, name in enumerate(self._order)}
         self._positions = {}
@@ -87,6 +87,8 @@ class NameReader:
         # per code convention: normalised text -> what the code pattern reads in it
         self._code_memo = {i: {} for i in self._code}
         self._read_memo = {}
+        self._candidates = {}
+        self._tags_at = {}  # text -> where its corrective tag starts (-1: none)
         self._sep_table = str.maketrans({c: " " for c in self._sep_chars})
 
     def _spellings(self, convention):
@@ -115,11 +117,16 @@ class NameReader:
         return match.group("set").upper() if match else ""
 
     def candidates(self, name):
-        stripped = self.strip_export_prefix(name)
-        match = self._set_prefix.match(stripped) if self._set_prefix else None
-        if match and match.end() < len(stripped):
-            return [stripped, stripped[match.end():]]
-        return [stripped]
+        """The texts a name is read as: without export prefixes, then also without its set prefix."""
+        found = self._candidates.get(name)
+        if found is None:
+            if len(self._candidates) > _CACHE_LIMIT:
+                self._candidates.clear()
+            stripped = self.strip_export_prefix(name)
+            match = self._set_prefix.match(stripped) if self._set_prefix else None
+            found = (stripped, stripped[match.end():]) if match and match.end() < len(stripped) else (stripped,)
+            self._candidates[name] = found
+        return found
 
     # -- parsing ------------------------------------------------------------------------------
     def read(self, name):
@@ -193,49 +200,78 @@ class NameReader:
         one action).
         """
         text = self.candidates(name)[-1]
-        match = self._tag.search(text) if self._tag is not None else None
-        if match and match.start() > 0:
-            return self._split_parts(name, text[:match.start()], order)
-        return self._split_parts(name, text, order)
+        end = self._tags_at.get(text)
+        if end is None:
+            end = self._tag_start(text)
+        return self._split_parts(name, text[:end] if end > 0 else text, order)
 
     def tagged(self, name):
         """Whether ``name`` ends in a corrective tag after a joiner, with parent names before it."""
-        match = self._tag.search(self.candidates(name)[-1]) if self._tag is not None else None
-        return match is not None and match.start() > 0
+        text = self.candidates(name)[-1]
+        end = self._tags_at.get(text)
+        if end is None:
+            if len(self._tags_at) > _CACHE_LIMIT:
+                self._tags_at.clear()
+            end = self._tags_at[text] = self._tag_start(text)
+        return end > 0
+
+    def _tag_start(self, text):
+        """Where the joiner before a trailing corrective tag (``_combo240``) starts in ``text``, or -1."""
+        body = text.rstrip("0123456789")
+        low = body.lower()
+        for tag in self._tags:
+            if low.endswith(tag):
+                head = body[: len(body) - len(tag)]
+                joiner = next((j for j in self._joiner_list if head.endswith(j)), None)
+                return len(head) - len(joiner) if joiner else -1
+        return -1
 
     def _split_parts(self, name, text, order):
+        """Cut ``text`` at joiners into two parts (each cut in order), else three (each pair of cuts):
+        the first cut whose parts all read, as different actions, gives the parents."""
         positions = self.positions(order)
-        strip, memo = self._piece_strip, self._read_memo
-        ends = tuple(m.start() for m in self._joiners.finditer(text))
+        strip, memo, row_of, names = self._piece_strip, self._read_memo, self._row_cached, self._order
+        ends = [m.start() for m in self._joiners.finditer(text)]
+        size = len(text)
         spans = {}
 
         def read(start, end):
             """(piece, what it reads as, convention position) of text[start:end], or None; once per span."""
-            if (start, end) in spans:
-                return spans[start, end]
+            key = start * 65536 + end
+            if key in spans:
+                return spans[key]
             piece = text[start:end].strip(strip)
             found = None
             if piece:
-                row = memo.get(piece) or self._row_cached(piece)
-                found = next(((piece, row[i], i) for i in positions if row[i] is not None), None)
-            spans[start, end] = found
+                row = memo.get(piece) or row_of(piece)
+                for i in positions:
+                    if row[i] is not None:
+                        found = (piece, row[i], i)
+                        break
+            spans[key] = found
             return found
 
-        size = len(text)
-        for cuts in _choices(ends):
-            bounds = (0,) + cuts + (size,)
-            parts = []
-            for start, end in zip(bounds, bounds[1:]):
-                found = read(start, end)
-                if found is None:
-                    break
-                parts.append(found)
-            else:
-                if len({found[:3] for _, found, _ in parts}) == len(parts):
-                    parents = tuple(_parsed(piece, self._order[i], *found) for piece, found, i in parts)
-                    first = parents[0]
-                    return ParsedName(name, first.au, first.side, first.variant, first.convention, parts=parents)
+        for cut in ends:
+            parts = (read(0, cut),)
+            if parts[0] is not None and (right := read(cut, size)) is not None and right[1][:3] != parts[0][1][:3]:
+                return self._combination(name, parts + (right,))
+        for k, a in enumerate(ends):
+            left = read(0, a)
+            if left is None:
+                continue
+            for b in ends[k + 1:]:
+                middle = read(a, b)
+                if middle is None:
+                    continue
+                right = read(b, size)
+                if right is not None and len({left[1][:3], middle[1][:3], right[1][:3]}) == 3:
+                    return self._combination(name, (left, middle, right))
         return None
+
+    def _combination(self, name, parts):
+        parents = tuple([_parsed(piece, self._order[i], *found) for piece, found, i in parts])
+        first = parents[0]
+        return _parsed(name, first.convention, first.au, first.side, first.variant, "", "", False, parents)
 
     def _row_cached(self, name):
         found = self._read_memo.get(name)
@@ -348,18 +384,9 @@ class NameReader:
         return au, "", described_au, False
 
 
-def _parsed(name, convention, au, side, variant, style, mismatch, ambiguous):
+def _parsed(name, convention, au, side, variant, style, mismatch, ambiguous, parts=()):
     """A ParsedName without the frozen dataclass's per-field ``__init__`` (names are read by the thousand)."""
     parsed = object.__new__(ParsedName)
     parsed.__dict__.update(name=name, au=au, side=side, variant=variant, convention=convention, side_style=style,
-                           parts=(), mismatch=mismatch, ambiguous=ambiguous)
+                           parts=parts, mismatch=mismatch, ambiguous=ambiguous)
     return parsed
-
-
-def _choices(cuts):
-    """Where to cut a name into parts: each single cut in order, then each pair of cuts."""
-    for cut in cuts:
-        yield (cut,)
-    for i, a in enumerate(cuts):
-        for b in cuts[i + 1:]:
-            yield (a, b)
