@@ -59,7 +59,9 @@ class NameReader:
         strip = naming.strip_prefixes if naming else ()
         self._strip = strip
         # one pattern that tells whether any export prefix applies (most names carry none)
-        self._any_strip = re.compile("|".join(f"(?:{p.pattern})" for p in strip), re.IGNORECASE) if strip else None
+        any_strip = re.compile("|".join(f"(?:{p.pattern})" for p in strip), re.IGNORECASE) if strip else None
+        anchored = all(p.pattern.startswith("^") for p in strip)
+        self._has_prefix = (any_strip.match if anchored else any_strip.search) if strip else None
         self._set_prefix = naming.set_prefix if naming else None
         joiners = (naming.combination_joiners if naming else ()) or ("_", "+")
         self._joiners = re.compile("|".join(re.escape(j) for j in sorted(joiners, key=len, reverse=True)))
@@ -105,7 +107,7 @@ class NameReader:
 
     # -- set prefixes -------------------------------------------------------------------------
     def strip_export_prefix(self, name):
-        if self._any_strip is None or not self._any_strip.match(name):
+        if self._has_prefix is None or not self._has_prefix(name):
             return name
         for pattern in self._strip:
             name = pattern.sub("", name, count=1)
