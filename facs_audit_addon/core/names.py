@@ -91,6 +91,7 @@ class NameReader:
         self._read_memo = {}
         self._candidates = {}
         self._tags_at = {}  # text -> where its corrective tag starts (-1: none)
+        self._parts = {}  # (piece, convention position) -> ParsedName of a combination part
         self._sep_table = str.maketrans({c: " " for c in self._sep_chars})
 
     def _spellings(self, convention):
@@ -221,6 +222,8 @@ class NameReader:
         """Where the joiner before a trailing corrective tag (``_combo240``) starts in ``text``, or -1."""
         body = text.rstrip("0123456789")
         low = body.lower()
+        if not low.endswith(self._tags):
+            return -1
         for tag in self._tags:
             if low.endswith(tag):
                 head = body[: len(body) - len(tag)]
@@ -232,7 +235,7 @@ class NameReader:
         """Cut ``text`` at joiners into two parts (each cut in order), else three (each pair of cuts):
         the first cut whose parts all read, as different actions, gives the parents."""
         positions = self.positions(order)
-        strip, memo, row_of, names = self._piece_strip, self._read_memo, self._row_cached, self._order
+        strip, memo, row_of = self._piece_strip, self._read_memo, self._row_cached
         ends = [m.start() for m in self._joiners.finditer(text)]
         size = len(text)
         spans = {}
@@ -271,9 +274,19 @@ class NameReader:
         return None
 
     def _combination(self, name, parts):
-        parents = tuple([_parsed(piece, self._order[i], *found) for piece, found, i in parts])
+        parents = tuple([self._part(piece, found, i) for piece, found, i in parts])
         first = parents[0]
         return _parsed(name, first.convention, first.au, first.side, first.variant, "", "", False, parents)
+
+    def _part(self, piece, found, i):
+        """The ParsedName of a combination's part (the same pieces recur across a rig's correctives)."""
+        key = (piece, i)
+        parsed = self._parts.get(key)
+        if parsed is None:
+            if len(self._parts) > _CACHE_LIMIT:
+                self._parts.clear()
+            parsed = self._parts[key] = _parsed(piece, self._order[i], *found)
+        return parsed
 
     def _row_cached(self, name):
         found = self._read_memo.get(name)
