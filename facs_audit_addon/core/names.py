@@ -331,9 +331,11 @@ class NameReader:
                 options.append((head, words[low], style))
             low = first.lower()
             if low in words:
-                run = self._seps.match(text, len(first))
-                options.append((norm[len(first):] if text[0] not in self._sep_chars else normalize(text[len(first):]),
-                                words[low], first + (run.group(0) if run else self._seps.search(text).group(0))))
+                if text[0] in self._sep_chars:  # leading separator: read as written before
+                    head, style = normalize(text[len(first):]), first + self._seps.search(text).group(0)
+                else:
+                    head, style = norm[len(first):], first + self._seps.match(text, len(first)).group(0)
+                options.append((head, words[low], style))
             middle = [i for i in range(1, len(chunks) - 1) if chunks[i].lower() in words]
             if len(middle) == 1:
                 i = middle[0]
