@@ -92,7 +92,7 @@ class NameReader:
         self._candidates = {}
         self._tags_at = {}  # text -> where its corrective tag starts (-1: none)
         self._parts = {}  # (piece, convention position) -> ParsedName of a combination part
-        self._sep_table = str.maketrans({c: " " for c in self._sep_chars})
+        self._sep_table = str.maketrans({c: "\0" for c in self._sep_chars})
 
     def _spellings(self, convention):
         """Per convention: "stem+variant" and "variant+stem" spellings -> (target, variant)."""
@@ -317,7 +317,7 @@ class NameReader:
         """
         sides = self.sides
         words = sides.side
-        chunks = [c for c in text.translate(self._sep_table).split(" ") if c]
+        chunks = [c for c in text.translate(self._sep_table).split("\0") if c]
         options = []
         if len(chunks) > 1:
             last, first = chunks[-1], chunks[0]
