@@ -9,7 +9,6 @@ export prefixes, side marker) and each way of reading it costs one dictionary lo
 import re
 from dataclasses import dataclass
 
-from .sides import SideWords
 from .text import normalize
 
 #: a cache of pieces read (combination parts, code look-ups) is dropped when it grows past this
@@ -49,25 +48,27 @@ class NameReader:
     """Parses names under the rulebook's conventions (compiled once, shared by every audit)."""
 
     def __init__(self, catalog, conventions, naming):
+        """``naming``: the rulebook's NamingRules (prefixes, side words, separators, joiners, tags)."""
         self.catalog = catalog
         self.conventions = conventions
         self.naming = naming
-        self.sides = naming.sides if naming else SideWords(("l", "left"), ("r", "right"))
-        self._sep_chars = naming.separators if naming else "_.- "
-        seps = re.escape(self._sep_chars)
-        self._seps = re.compile(f"[{seps}]+")
-        strip = naming.strip_prefixes if naming else ()
-        self._strip = strip
+        self.sides = naming.sides
+        self._sep_chars = naming.separators
+        self._seps = re.compile(f"[{re.escape(self._sep_chars)}]+")
+        self._strip = naming.strip_prefixes
         # one pattern that tells whether any export prefix applies (most names carry none)
-        any_strip = re.compile("|".join(f"(?:{p.pattern})" for p in strip), re.IGNORECASE) if strip else None
-        anchored = all(p.pattern.startswith("^") for p in strip)
-        self._has_prefix = (any_strip.match if anchored else any_strip.search) if strip else None
-        self._set_prefix = naming.set_prefix if naming else None
-        joiners = (naming.combination_joiners if naming else ()) or ("_", "+")
-        self._joiners = re.compile("|".join(re.escape(j) for j in sorted(joiners, key=len, reverse=True)))
+        self._has_prefix = None
+        if self._strip:
+            any_strip = re.compile("|".join(f"(?:{p.pattern})" for p in self._strip), re.IGNORECASE)
+            anchored = all(p.pattern.startswith("^") for p in self._strip)
+            self._has_prefix = any_strip.match if anchored else any_strip.search
+        self._set_prefix = naming.set_prefix
+        joiners = naming.combination_joiners
+        self._joiners = re.compile("|".join(re.escape(j) for j in sorted(joiners, key=len, reverse=True))) \
+            if joiners else None
         self._piece_strip = self._sep_chars + "".join(joiners)
         # corrective tags, longest first; a tag stands after a joiner (the longest that fits)
-        self._tags = tuple(sorted((t.lower() for t in (naming.combination_tags if naming else ())), key=len, reverse=True))
+        self._tags = tuple(sorted((t.lower() for t in naming.combination_tags), key=len, reverse=True))
         self._joiner_list = tuple(sorted(joiners, key=len, reverse=True))
         self._order = tuple(conventions)
         self._position = {name: i for i, name in enumerate(self._order)}
@@ -116,7 +117,7 @@ class NameReader:
 
     def set_of(self, name):
         """The numbered set prefix of a name (``AK`` for ``AK_09_EyeBlinkLeft``), or ''."""
-        match = self._set_prefix.match(self.strip_export_prefix(name)) if self._set_prefix else None
+        match = self._set_prefix.match(self.strip_export_prefix(name))
         return match.group("set").upper() if match else ""
 
     def candidates(self, name):
@@ -126,7 +127,7 @@ class NameReader:
             if len(self._candidates) > _CACHE_LIMIT:
                 self._candidates.clear()
             stripped = self.strip_export_prefix(name)
-            match = self._set_prefix.match(stripped) if self._set_prefix else None
+            match = self._set_prefix.match(stripped)
             found = (stripped, stripped[match.end():]) if match and match.end() < len(stripped) else (stripped,)
             self._candidates[name] = found
         return found
@@ -236,7 +237,7 @@ class NameReader:
         the first cut whose parts all read, as different actions, gives the parents."""
         positions = self.positions(order)
         strip, memo, row_of = self._piece_strip, self._read_memo, self._row_cached
-        ends = [m.start() for m in self._joiners.finditer(text)]
+        ends = [m.start() for m in self._joiners.finditer(text)] if self._joiners is not None else []
         size = len(text)
         spans = {}
 
