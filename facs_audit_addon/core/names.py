@@ -66,6 +66,12 @@ class NameReader:
         joiners = naming.combination_joiners
         self._joiners = re.compile("|".join(re.escape(j) for j in sorted(joiners, key=len, reverse=True))) \
             if joiners else None
+        # Joiners made of one-character joiners (_, +, __) are cut at every such character, found with
+        # str.find (a regex alternation tries each joiner at each position): the pieces are stripped of
+        # joiners, so a cut inside a run of them reads the same pieces as the cut at its start.
+        singles = {j for j in joiners if len(j) == 1}
+        self._joiner_table = str.maketrans({c: "\0" for c in singles}) \
+            if singles and all(set(j) <= singles for j in joiners) else None
         self._piece_strip = self._sep_chars + "".join(joiners)
         # corrective tags, longest first; a tag stands after a joiner (the longest that fits)
         self._tags = tuple(sorted((t.lower() for t in naming.combination_tags), key=len, reverse=True))
@@ -117,19 +123,22 @@ class NameReader:
 
     def set_of(self, name):
         """The numbered set prefix of a name (``AK`` for ``AK_09_EyeBlinkLeft``), or ''."""
-        match = self._set_prefix.match(self.strip_export_prefix(name))
-        return match.group("set").upper() if match else ""
+        return self._taken_apart(name)[1]
 
     def candidates(self, name):
         """The texts a name is read as: without export prefixes, then also without its set prefix."""
+        return self._taken_apart(name)[0]
+
+    def _taken_apart(self, name):
+        """(candidate texts, set prefix) of a name, cached: every reading of a name starts here."""
         found = self._candidates.get(name)
         if found is None:
             if len(self._candidates) > _CACHE_LIMIT:
                 self._candidates.clear()
             stripped = self.strip_export_prefix(name)
             match = self._set_prefix.match(stripped)
-            found = (stripped, stripped[match.end():]) if match and match.end() < len(stripped) else (stripped,)
-            self._candidates[name] = found
+            texts = (stripped, stripped[match.end():]) if match and match.end() < len(stripped) else (stripped,)
+            found = self._candidates[name] = (texts, match.group("set").upper() if match else "")
         return found
 
     # -- parsing ------------------------------------------------------------------------------
@@ -237,7 +246,14 @@ class NameReader:
         the first cut whose parts all read, as different actions, gives the parents."""
         positions = self.positions(order)
         strip, memo, row_of = self._piece_strip, self._read_memo, self._row_cached
-        ends = [m.start() for m in self._joiners.finditer(text)] if self._joiners is not None else []
+        if self._joiner_table is not None:
+            marked, ends = text.translate(self._joiner_table), []
+            at = marked.find("\0")
+            while at >= 0:
+                ends.append(at)
+                at = marked.find("\0", at + 1)
+        else:
+            ends = [m.start() for m in self._joiners.finditer(text)] if self._joiners is not None else []
         size = len(text)
         spans = {}
 
