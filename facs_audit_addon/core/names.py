@@ -98,7 +98,8 @@ class NameReader:
         self._read_memo = {}
         self._candidates = {}
         self._tags_at = {}  # text -> where its corrective tag starts (-1: none)
-        self._parts = {}  # (piece, convention position) -> ParsedName of a combination part
+        # per convention order: combination piece -> (action key, ParsedName) or None
+        self._hits = {}
         self._sep_table = str.maketrans({c: "\0" for c in self._sep_chars})
 
     def _spellings(self, convention):
@@ -245,7 +246,10 @@ class NameReader:
         """Cut ``text`` at joiners into two parts (each cut in order), else three (each pair of cuts):
         the first cut whose parts all read, as different actions, gives the parents."""
         positions = self.positions(order)
-        strip, memo, row_of = self._piece_strip, self._read_memo, self._row_cached
+        strip = self._piece_strip
+        hits = self._hits.get(positions)
+        if hits is None or len(hits) > _CACHE_LIMIT:
+            hits = self._hits[positions] = {}
         if self._joiner_table is not None:
             marked, ends = text.translate(self._joiner_table), []
             at = marked.find("\0")
@@ -254,56 +258,41 @@ class NameReader:
                 at = marked.find("\0", at + 1)
         else:
             ends = [m.start() for m in self._joiners.finditer(text)] if self._joiners is not None else []
-        size = len(text)
-        spans = {}
 
-        def read(start, end):
-            """(piece, what it reads as, convention position) of text[start:end], or None; once per span."""
-            key = start * 65536 + end
-            if key in spans:
-                return spans[key]
-            piece = text[start:end].strip(strip)
-            found = None
-            if piece:
-                row = memo.get(piece) or row_of(piece)
-                for i in positions:
-                    if row[i] is not None:
-                        found = (piece, row[i], i)
-                        break
-            spans[key] = found
+        def read(piece):
+            """(action key, ParsedName) of a piece under the first convention that reads it, or None."""
+            found = hits.get(piece, _MISSING)
+            if found is _MISSING:
+                found = None
+                if piece:
+                    parsed = self.first(piece, self._row_cached(piece), positions)
+                    found = None if parsed is None else (parsed.key, parsed)
+                hits[piece] = found
             return found
 
         for cut in ends:
-            parts = (read(0, cut),)
-            if parts[0] is not None and (right := read(cut, size)) is not None and right[1][:3] != parts[0][1][:3]:
-                return self._combination(name, parts + (right,))
+            left = read(text[:cut].strip(strip))
+            if left is not None:
+                right = read(text[cut:].strip(strip))
+                if right is not None and right[0] != left[0]:
+                    return self._combination(name, (left[1], right[1]))
         for k, a in enumerate(ends):
-            left = read(0, a)
+            left = read(text[:a].strip(strip))
             if left is None:
                 continue
             for b in ends[k + 1:]:
-                middle = read(a, b)
+                middle = read(text[a:b].strip(strip))
                 if middle is None:
                     continue
-                right = read(b, size)
-                if right is not None and len({left[1][:3], middle[1][:3], right[1][:3]}) == 3:
-                    return self._combination(name, (left, middle, right))
+                right = read(text[b:].strip(strip))
+                if right is not None and len({left[0], middle[0], right[0]}) == 3:
+                    return self._combination(name, (left[1], middle[1], right[1]))
         return None
 
-    def _combination(self, name, parts):
-        parents = tuple([self._part(piece, found, i) for piece, found, i in parts])
+    @staticmethod
+    def _combination(name, parents):
         first = parents[0]
         return _parsed(name, first.convention, first.au, first.side, first.variant, "", "", False, parents)
-
-    def _part(self, piece, found, i):
-        """The ParsedName of a combination's part (the same pieces recur across a rig's correctives)."""
-        key = (piece, i)
-        parsed = self._parts.get(key)
-        if parsed is None:
-            if len(self._parts) > _CACHE_LIMIT:
-                self._parts.clear()
-            parsed = self._parts[key] = _parsed(piece, self._order[i], *found)
-        return parsed
 
     def _row_cached(self, name):
         found = self._read_memo.get(name)
