@@ -238,8 +238,10 @@ class NameReader:
         for tag in self._tags:
             if low.endswith(tag):
                 head = body[: len(body) - len(tag)]
-                joiner = next((j for j in self._joiner_list if head.endswith(j)), None)
-                return len(head) - len(joiner) if joiner else -1
+                for joiner in self._joiner_list:
+                    if head.endswith(joiner):
+                        return len(head) - len(joiner)
+                return -1
         return -1
 
     def _split_parts(self, name, text, order):
