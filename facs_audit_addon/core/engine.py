@@ -67,12 +67,13 @@ def read_sets(names, rulebook, chosen_profile=None, forced_convention=None):
     for prefix, members in groups.items():
         shape_set = ShapeSet(prefix=prefix, names=members)
         rows = [reader.row(n) for n in members]
-        counts = {c: sum(row[i] is not None for row in rows) for i, c in enumerate(rulebook.conventions)}
+        # names each convention reads: a column of the rows per convention
+        counts = {c: len(column) - column.count(None) for c, column in zip(rulebook.conventions, zip(*rows))}
         preferred = chosen_profile.conventions if chosen_profile else ()
         primary = forced_convention or max(
             rulebook.conventions, key=lambda c: (counts[c], c in preferred, -list(rulebook.conventions).index(c)))
         shape_set.convention = primary if counts[primary] or forced_convention else ""
-        order = [primary] + [c for c in rulebook.conventions if c != primary and not forced_convention]
+        order = (primary,) + tuple(c for c in rulebook.conventions if c != primary and not forced_convention)
         positions = reader.positions(order)
         for name, row in zip(members, rows):
             parsed = reader.first(name, row, positions)

@@ -272,10 +272,17 @@ class NameReader:
                 hits[piece] = found
             return found
 
-        for cut in ends:
-            left = read(text[:cut].strip(strip))
+        get = hits.get
+        for cut in ends:  # two parts: most correctives (inlined look-ups: this loop runs per name)
+            piece = text[:cut].strip(strip)
+            left = get(piece, _MISSING)
+            if left is _MISSING:
+                left = read(piece)
             if left is not None:
-                right = read(text[cut:].strip(strip))
+                piece = text[cut:].strip(strip)
+                right = get(piece, _MISSING)
+                if right is _MISSING:
+                    right = read(piece)
                 if right is not None and right[0] != left[0]:
                     return self._combination(name, (left[1], right[1]))
         for k, a in enumerate(ends):
