@@ -42,7 +42,8 @@ from facs_audit_addon.blender.extract import snapshot_from_object  # noqa: E402
 load._open(__import__("pathlib").Path(path), ".blend")
 mark("open file (read_homefile + open_mainfile)")
 objects = [o for o in bpy.data.objects if o.type == 'MESH' and o.data.shape_keys is not None]
-snapshots = [snapshot_from_object(o, source=path) for o in objects]
+prefix = rulebook.regions.override_prefix if rulebook.regions else None  # as the CLI reads region groups
+snapshots = [snapshot_from_object(o, source=path, region_prefix=prefix) for o in objects]
 mark("extract (snapshot_from_object)")
 reports = [audit_rig(s, rulebook, file=path) for s in snapshots]
 mark("checks (audit_rig)")

@@ -15,6 +15,10 @@ How a size ``n`` vertices x ``k`` shape keys is reached:
   (``AU25_AU26``), each holding ``-0.2 x (parent A + parent B)`` (a corrective that tones the sum
   down), in a fixed pseudo-random order (seed 6). Fewer than 70 keys: the first ``k`` of the list.
 
+Corrective rig (``--correctives``, ``corrective_shapes``): the 52 ARKit shapes of the sample face named
+ICT-style (``mouthSmile_L``, ``jawOpen``), then correctives named like ``mouthSmile_L_eyeBlink_L_combo240``
+(two same-side or two bilateral parents and a ``_combo<n>`` tag), the naming load of a film rig.
+
 Everything is deterministic: the same size gives the same rig.
 """
 
@@ -33,13 +37,14 @@ if str(ROOT) not in sys.path:
 from sample_rigs import face_model  # noqa: E402
 
 try:  # named_shapes moved from face_model to sample_rigs.naming; accept either home
-    from sample_rigs.naming import named_shapes  # noqa: E402
+    from sample_rigs.naming import NAMINGS, named_shapes  # noqa: E402
 except ImportError:  # pragma: no cover
     from sample_rigs.face_model import named_shapes  # noqa: E402
 
 _SIMPLE_LATERAL = re.compile(r"^(A[UD]\d+)_([LR])$")
 _SIMPLE_BILATERAL = re.compile(r"^A[UD]\d+[HV]?$")
 CORRECTIVE = -0.2
+_DIRECTIONS = {"jawLeft", "jawRight", "mouthLeft", "mouthRight"}
 
 
 def parse_size(text):
@@ -116,14 +121,54 @@ def build_shapes(face, keys):
     return shapes
 
 
-def write_rig(path, vertices, keys):
+def corrective_names(names):
+    """Film-style correctives over ICT/ARKit-style ``names`` (``mouthSmile_L``): (name, parent A, parent B).
+
+    Two same-side parents (``mouthSmile_L_eyeBlink_L``) or two bilateral ones (``jawOpen_mouthClose``),
+    each name ending in a ``_combo<number>`` tag, in a fixed shuffled order (seed 12).
+    """
+    lateral = {"L": [n for n in names if n.endswith("_L")], "R": [n for n in names if n.endswith("_R")]}
+    bilateral = [n for n in names if not n.endswith(("_L", "_R"))]
+    pairs = [(a, b) for side in "LR" for a, b in itertools.combinations(lateral[side], 2)]
+    pairs += list(itertools.combinations(bilateral, 2))
+    order = np.random.default_rng(12).permutation(len(pairs))
+    return [(f"{pairs[i][0]}_{pairs[i][1]}_combo{j}", *pairs[i]) for j, i in enumerate(order)]
+
+
+def ict_style(name):
+    """An ARKit name written ICT-style: ``mouthSmileLeft`` -> ``mouthSmile_L`` (jawLeft keeps its name)."""
+    return name if name in _DIRECTIONS else re.sub(r"(Left|Right)$", lambda m: "_" + m.group(1)[0], name)
+
+
+def corrective_rig_names(keys):
+    """The shape-key names of ``corrective_shapes``: (name, parent A, parent B); parents are None for the
+    52 ARKit shapes."""
+    base = [ict_style(name) for name in NAMINGS["arkit"].values()][:keys]
+    out = [(name, None, None) for name in base]
+    for combo in corrective_names(base):
+        if len(out) >= keys:
+            break
+        out.append(combo)
+    return out
+
+
+def corrective_shapes(face, keys):
+    """``{name: delta}``: the 52 ARKit shapes of the sample face named ICT-style (``eyeBlink_L``), then
+    ``keys - 52`` correctives named like ``mouthSmile_L_eyeBlink_L_combo240``, each holding
+    ``-0.2 x (parent A + parent B)``: the naming load of a film rig (issue 12, "fast name reading")."""
+    base = {ict_style(name): delta for name, delta in named_shapes(face, naming="arkit").items()}
+    return {name: base[name] if a is None else (CORRECTIVE * (base[a] + base[b])).astype(np.float32)
+            for name, a, b in corrective_rig_names(keys)}
+
+
+def write_rig(path, vertices, keys, correctives=False):
     """Build the rig in the running bpy and save it (uncompressed) at ``path``; returns (n, k) actually built."""
     import bpy
 
     from sample_rigs.build_blend import make_mesh_object
 
     face = face_with_vertices(vertices)
-    shapes = build_shapes(face, keys)
+    shapes = corrective_shapes(face, keys) if correctives else build_shapes(face, keys)
     bpy.ops.wm.read_factory_settings(use_empty=True)
     make_mesh_object("Face", face.vertices, face.faces, shapes)
     path = Path(path)
@@ -133,6 +178,6 @@ def write_rig(path, vertices, keys):
     return len(face.vertices), len(shapes)
 
 
-if __name__ == "__main__":  # python bench/rigs.py OUT.blend 30000x300
+if __name__ == "__main__":  # python bench/rigs.py OUT.blend 30000x300 [--correctives]
     n, k = parse_size(sys.argv[2])
-    print(write_rig(sys.argv[1], n, k))
+    print(write_rig(sys.argv[1], n, k, correctives="--correctives" in sys.argv[3:]))

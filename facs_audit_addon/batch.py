@@ -34,10 +34,13 @@ class Job:
         from .blender.load import load_snapshots  # bpy is imported only when rigs are loaded
 
         scratch = _SCRATCH
+        regions = self.rulebook.regions
         try:
+            snapshots = load_snapshots(path, self.object_name, scratch=scratch,
+                                       region_prefix=regions.override_prefix if regions else None)
             return [audit_rig(snapshot, self.rulebook, profile=self.profile, convention=self.convention, file=path,
                               scratch=scratch.slot(i))
-                    for i, snapshot in enumerate(load_snapshots(path, self.object_name, scratch=scratch))]
+                    for i, snapshot in enumerate(snapshots)]
         except AuditError as error:
             return str(error).removeprefix(f"{path}: ")
 

@@ -100,8 +100,22 @@ def _rulebook(args):
     if profile and (profile.endswith(".toml") or Path(profile).is_file()):
         if not Path(profile).is_file():
             raise UsageError(f"profile file not found: {profile}")
+        _check_profile_file(profile)
         extra.append(profile)
     return load_rulebook(extra_files=extra)
+
+
+def _check_profile_file(path):
+    """A --profile file must hold a [profile]; another kind of rule file is a usage error."""
+    import tomllib
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError):
+        return  # load_rulebook reports it, naming the file
+    if not isinstance(data.get("profile"), dict):
+        kind = "a [convention] (pass it with --rules)" if "convention" in data else "no [profile] table"
+        raise UsageError(f"--profile {path}: not a profile file: it holds {kind}")
 
 
 def _profile_name(args, rulebook):

@@ -132,14 +132,14 @@ def _fix_object(obj, source, rulebook, profile, convention, allowed):
     from .core.fixes import FixError, plan_fix, preferred_fix
 
     session = AuditSession(rulebook, profile=profile, convention=convention, file=str(source))
-    report = session.audit(snapshot_from_object(obj, source=str(source)))
+    report = session.audit(snapshot_from_object(obj, source=str(source), region_prefix=_prefix(session)))
     tried, changes, full = set(), 0, True
     for _ in range(MAX_FIXES):
         chosen = _next_fix(session.context, report, allowed, tried, preferred_fix)
         if chosen is None:
             if full:
                 return changes, report
-            report, full = session.audit(snapshot_from_object(obj, source=str(source))), True
+            report, full = session.audit(snapshot_from_object(obj, source=str(source), region_prefix=_prefix(session))), True
             continue
         finding, fix = chosen
         tried.add((finding.rule, finding.shapes, fix))
@@ -153,7 +153,7 @@ def _fix_object(obj, source, rulebook, profile, convention, allowed):
             print(f"{source}: {obj.name}: {line} ({fix}, {finding.rule})")
         changes += len(plan.changes)
         if plan.created or plan.renamed or plan.deleted:
-            report, full = session.audit(snapshot_from_object(obj, source=str(source))), True
+            report, full = session.audit(snapshot_from_object(obj, source=str(source), region_prefix=_prefix(session))), True
         else:
             report, full = session.update({name: read_shape_delta(obj, name) for name in plan.deltas}), False
     raise AuditError(f"{source}: {obj.name}: more than {MAX_FIXES} fixes; stopped")
@@ -167,3 +167,9 @@ def _next_fix(ctx, report, allowed, tried, preferred_fix):
         if fix is not None and (finding.rule, finding.shapes, fix) not in tried:
             return finding, fix
     return None
+
+
+def _prefix(session):
+    """The region-override vertex-group prefix of the session's rulebook (regions.toml)."""
+    regions = session.rulebook.regions
+    return regions.override_prefix if regions else None

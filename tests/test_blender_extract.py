@@ -11,7 +11,10 @@ bpy = pytest.importorskip("bpy")
 
 from facs_audit_addon.blender.extract import snapshot_from_object  # noqa: E402
 from facs_audit_addon.blender.load import load_snapshots  # noqa: E402
-from facs_audit_addon.core import RigInputError  # noqa: E402
+from facs_audit_addon.core import RigInputError, load_rulebook  # noqa: E402
+
+#: the shipped rules' region-override prefix (regions.toml override_prefix)
+PREFIX = load_rulebook().regions.override_prefix
 
 # Rotation of 90 degrees about X, as glTF/FBX importers leave on the object, and a centimetre scale.
 ROTATION = (math.pi / 2, 0.0, 0.0)
@@ -30,8 +33,7 @@ SHAPES = {
     "AU12_L": {0: (0.0, 0.0, 0.5)},
     # relative to AU12_L: its delta is its own motion only, not AU12_L's
     "AU12_R": ({2: (1.0, 0.0, 0.0)}, {"relative_key": "AU12_L"}),
-    "AU1": ({4: (0.0, 2.0, 0.0)}, {"mute": True, "slider_min": -1.0, "slider_max": 2.0,
-                                   "vertex_group": "facs_region_brow"}),
+    "AU1": ({4: (0.0, 2.0, 0.0)}, {"mute": True}),
 }
 
 
@@ -55,9 +57,7 @@ def check_face(snapshot):
     np.testing.assert_allclose(snapshot.deltas, expected_deltas(), atol=1e-6)
     assert snapshot.relative_keys == ("Basis", "AU12_L", "Basis")
     assert snapshot.muted == (False, False, True)
-    assert snapshot.slider_ranges == ((0.0, 1.0), (0.0, 1.0), (-1.0, 2.0))
-    assert snapshot.shape_vertex_groups == ("", "", "facs_region_brow")
-    # only region overrides and shape masks are read, not every skinning group
+    # only region-override groups are read, not every skinning group
     assert set(snapshot.vertex_groups) == {"facs_region_brow"}
     np.testing.assert_array_equal(snapshot.vertex_groups["facs_region_brow"], [0, 0, 0, 1, 1, 1, 0, 0, 0])
     # the mesh edges of the 2 x 2 quad grid, as vertex index pairs
@@ -70,7 +70,25 @@ def test_snapshot_from_object_in_world_orientation(make_rig):
     """Deltas are key minus relative key, rotated and scaled into world space; basis is also translated."""
     obj = build_face(make_rig)
     bpy.context.view_layer.update()
-    check_face(snapshot_from_object(obj))
+    check_face(snapshot_from_object(obj, region_prefix=PREFIX))
+
+
+def test_region_groups_are_read_with_the_rulebooks_prefix(make_rig, tmp_path):
+    """regions.toml's override_prefix names the vertex groups the extraction reads."""
+    import shutil
+
+    from facs_audit_addon.core.rulebook import default_rules_dir
+
+    rules = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), rules)
+    path = rules / "regions.toml"
+    path.write_text(path.read_text().replace(f'override_prefix = "{PREFIX}"', 'override_prefix = "studio_"', 1))
+    prefix = load_rulebook(rules).regions.override_prefix
+    assert prefix == "studio_"
+    obj = make_rig(SHAPES, groups={"studio_brow": [3, 4], "facs_region_mouth": [0], "spine": [0]})
+    assert set(snapshot_from_object(obj, region_prefix=prefix).vertex_groups) == {"studio_brow"}
+    assert set(snapshot_from_object(obj, region_prefix=PREFIX).vertex_groups) == {"facs_region_mouth"}
+    assert snapshot_from_object(obj).vertex_groups == {}
 
 
 def test_load_blend_matches_in_session_read(make_rig, save_blend):
@@ -78,7 +96,7 @@ def test_load_blend_matches_in_session_read(make_rig, save_blend):
     build_face(make_rig)
     path = save_blend()
     before = (path.read_bytes(), path.stat().st_mtime_ns)
-    snapshots = load_snapshots(path)
+    snapshots = load_snapshots(path, region_prefix=PREFIX)
     assert [s.name for s in snapshots] == ["Face"]
     check_face(snapshots[0])
     assert snapshots[0].source == str(path)

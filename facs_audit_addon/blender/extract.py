@@ -11,24 +11,20 @@ import numpy as np
 from ..core import Driver, RigInputError, RigSnapshot
 from ..core.scratch import new_array
 
-#: Vertex groups whose weights are read: region overrides (``facs_region_<region>``, e.g.
-#: ``facs_region_mouth``) plus every group a shape key is masked with. Blender has no bulk read for
-#: vertex weights, so reading every group of a skinned character would cost one Python step per
-#: vertex and group for data the audit never uses.
-REGION_GROUP_PREFIX = "facs_region_"
-
 #: More integer frames than this and animation is sampled at its keyframes only.
 MAX_ANIMATION_SAMPLES = 20000
 
 _KEY_VALUE_PATH = re.compile(r'^key_blocks\["((?:[^"\\]|\\.)*)"\]\.value$')
 
 
-def snapshot_from_object(obj, *, source="", scratch=None):
+def snapshot_from_object(obj, *, source="", scratch=None, region_prefix=None):
     """Read a mesh object's shape keys into a RigSnapshot in world orientation.
 
     Positions and deltas get the object's world rotation and scale (positions also its translation),
     so imported rigs carrying a 90-degree X rotation or a 0.01 scale are audited upright, in metres.
     ``scratch`` (a core.scratch.Slot, batches only): memory for the deltas, reused by the next rig.
+    ``region_prefix``: the rulebook's region-override prefix (``rulebook.regions.override_prefix``,
+    e.g. ``facs_region_``); the vertex groups named with it are read. None: no group is read.
     """
     if obj is None or obj.type != 'MESH':
         kind = "no object" if obj is None else obj.type.lower()
@@ -73,7 +69,6 @@ def snapshot_from_object(obj, *, source="", scratch=None):
             block[...] = (block.reshape(-1, 3) @ linear).reshape(block.shape)
 
     names = tuple(blocks[i].name for i in shapes)
-    masks = tuple(blocks[i].vertex_group for i in shapes)
     return RigSnapshot(
         name=obj.name,
         basis=basis,
@@ -81,9 +76,7 @@ def snapshot_from_object(obj, *, source="", scratch=None):
         names=names,
         relative_keys=tuple(blocks[r].name for r in rel_i),
         muted=tuple(bool(blocks[i].mute) for i in shapes),
-        slider_ranges=tuple((float(blocks[i].slider_min), float(blocks[i].slider_max)) for i in shapes),
-        vertex_groups=_read_vertex_groups(obj, {m for m in masks if m}),
-        shape_vertex_groups=masks,
+        vertex_groups=_read_vertex_groups(obj, region_prefix) if region_prefix else {},
         drivers=_read_drivers(key, set(names)),
         animation=_read_animation(key, set(names)),
         basis_name=reference.name,
@@ -124,10 +117,11 @@ def _read_co(block, out):
         block.data.foreach_get("co", flat)
 
 
-def _read_vertex_groups(obj, wanted):
-    """Weights of region-override and shape-mask groups: {name: (n,) float32}, 0 where unassigned."""
-    groups = {g.index: g.name for g in obj.vertex_groups
-              if g.name.startswith(REGION_GROUP_PREFIX) or g.name in wanted}
+def _read_vertex_groups(obj, prefix):
+    """Weights of the region-override groups (named ``prefix<region>``): {name: (n,) float32}, 0 where
+    unassigned. Only these: Blender has no bulk read for vertex weights, so reading every group of a
+    skinned character would cost one Python step per vertex and group for data the audit never uses."""
+    groups = {g.index: g.name for g in obj.vertex_groups if g.name.startswith(prefix)}
     n = len(obj.data.vertices)
     weights = {name: np.zeros(n, dtype=np.float32) for name in groups.values()}
     if not groups:

@@ -21,7 +21,7 @@ USD = (".usd", ".usda", ".usdc", ".usdz")
 SUPPORTED = BLEND + FBX + GLTF + USD
 
 
-def load_snapshots(path, object_name=None, *, verbose=False, scratch=None):
+def load_snapshots(path, object_name=None, *, verbose=False, scratch=None, region_prefix=None):
     """Read the rig file at ``path`` and return one RigSnapshot per mesh object with shape keys.
 
     object_name : str, optional
@@ -32,6 +32,9 @@ def load_snapshots(path, object_name=None, *, verbose=False, scratch=None):
     scratch : core.scratch.Scratch, optional
         Memory for the deltas reused from the previous file (batches): the snapshots of one call are
         valid until the next call with the same scratch.
+    region_prefix : str, optional
+        The rulebook's region-override prefix (``rulebook.regions.override_prefix``): vertex groups
+        named with it are read into the snapshots.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -49,19 +52,19 @@ def load_snapshots(path, object_name=None, *, verbose=False, scratch=None):
                 raise RigInputError(f"{path}: no object named '{object_name}'")
             if obj.type != 'MESH':
                 raise RigInputError(f"{path}: object '{object_name}' is not a mesh ({obj.type.lower()})")
-            return [_snapshot(obj, path, scratch.slot(0) if scratch else None)]
+            return [_snapshot(obj, path, scratch.slot(0) if scratch else None, region_prefix)]
         meshes = [o for o in objects if o.type == 'MESH']
         if not meshes:
             raise RigInputError(f"{path}: the file has no mesh")
         keyed = [o for o in meshes if o.data.shape_keys is not None and len(o.data.shape_keys.key_blocks) > 1]
         if not keyed:
             raise RigInputError(f"{path}: the file has no mesh with shape keys")
-        return [_snapshot(o, path, scratch.slot(i) if scratch else None) for i, o in enumerate(keyed)]
+        return [_snapshot(o, path, scratch.slot(i) if scratch else None, region_prefix) for i, o in enumerate(keyed)]
 
 
-def _snapshot(obj, path, scratch):
+def _snapshot(obj, path, scratch, region_prefix):
     try:
-        return snapshot_from_object(obj, source=str(path), scratch=scratch)
+        return snapshot_from_object(obj, source=str(path), scratch=scratch, region_prefix=region_prefix)
     except RigInputError as error:
         raise RigInputError(f"{path}: {error}") from None
 

@@ -49,8 +49,10 @@ def audit_object(context, obj):
     if obj.mode == 'EDIT':
         obj.update_from_editmode()  # shape keys edited in Edit Mode are not in the mesh data yet
     profile = context.scene.facs_audit.profile
-    session = AuditSession(load_rulebook(), profile=None if profile == AUTO else profile, file=bpy.data.filepath)
-    report = session.audit(snapshot_from_object(obj, source=bpy.data.filepath))
+    rulebook = load_rulebook()
+    session = AuditSession(rulebook, profile=None if profile == AUTO else profile, file=bpy.data.filepath)
+    prefix = rulebook.regions.override_prefix if rulebook.regions else None
+    report = session.audit(snapshot_from_object(obj, source=bpy.data.filepath, region_prefix=prefix))
     _sessions.clear()
     _sessions[obj.name] = (session, _key_names(obj))
     return report

@@ -45,7 +45,8 @@ def active_coverage(obj, names=None):
     rulebook = load_rulebook()
     standards = load_standards(rulebook)
     chosen = [standards[name] for name in (names or standards)]
-    return rig_coverage(snapshot_from_object(obj, source=bpy.data.filepath), rulebook, chosen)
+    prefix = rulebook.regions.override_prefix if rulebook.regions else None
+    return rig_coverage(snapshot_from_object(obj, source=bpy.data.filepath, region_prefix=prefix), rulebook, chosen)
 
 
 class FACS_AUDIT_OT_standards(MeshWithShapeKeys, bpy.types.Operator):

@@ -82,7 +82,7 @@ def main_set(sets):
 
 def read_sets(names, rulebook, chosen_profile=None, forced_convention=None):
     """Group names by set prefix, detect each set's convention, parse every name, pick profiles."""
-    reader = NameReader(rulebook.catalog, rulebook.conventions, rulebook.naming)
+    reader = rulebook.reader or NameReader(rulebook.catalog, rulebook.conventions, rulebook.naming)
     groups = {}
     for name in names:
         groups.setdefault(reader.set_of(name), []).append(name)
@@ -90,17 +90,20 @@ def read_sets(names, rulebook, chosen_profile=None, forced_convention=None):
     rest = set(rulebook.naming.rest_names)
     for prefix, members in groups.items():
         shape_set = ShapeSet(prefix=prefix, names=members)
+        # rest poses (_Neutral, viseme sil) move nothing on purpose: read as such, not as actions
         shape_set.rest = [n for n in members if any(normalize(c) in rest for c in reader.candidates(n))]
         members = [n for n in members if n not in shape_set.rest]
-        parses = {c: {n: reader.parse_with(rulebook.conventions[c], n) for n in members} for c in rulebook.conventions}
-        counts = {c: sum(p is not None for p in parsed.values()) for c, parsed in parses.items()}
+        rows = [reader.row(n) for n in members]
+        # names each convention reads: a column of the rows per convention
+        counts = {c: len(column) - column.count(None) for c, column in zip(rulebook.conventions, zip(*rows))}
         preferred = chosen_profile.conventions if chosen_profile else ()
         primary = forced_convention or max(
             rulebook.conventions, key=lambda c: (counts[c], c in preferred, -list(rulebook.conventions).index(c)))
         shape_set.convention = primary if counts[primary] or forced_convention else ""
-        order = [primary] + [c for c in rulebook.conventions if c != primary and not forced_convention]
-        for name in members:
-            parsed = next((parses[c][name] for c in order if parses[c][name] is not None), None)
+        order = (primary,) + tuple(c for c in rulebook.conventions if c != primary and not forced_convention)
+        positions = reader.positions(order)
+        for name, row in zip(members, rows):
+            parsed = reader.first(name, row, positions)
             if parsed is not None:
                 shape_set.parsed[name] = parsed
                 if parsed.convention != primary:

@@ -18,7 +18,6 @@ import numpy as np
 from .errors import AuditError
 from .mirror import reflect_points
 from .model import OTHER_SIDE
-from .text import marker_style
 
 
 class FixError(AuditError):
@@ -368,14 +367,14 @@ def _rename(ctx, finding, fix):
     styles = {}
     for parsed in shape_set.parsed.values():
         if parsed.side_style:
-            styles.setdefault(marker_style(parsed.side_style), []).append(parsed)
+            styles.setdefault(ctx.rulebook.naming.sides.marker_style(parsed.side_style), []).append(parsed)
     if len(styles) < 2:
         raise FixError("the set writes its side markers one way already")
     dominant, members = sorted(styles.items(), key=lambda item: (-len(item[1]), item[0]))[0]
     renamed, taken = {}, set(ctx.snapshot.names)
     for name in finding.shapes:
         parsed = shape_set.parsed.get(name)
-        if parsed is None or not parsed.side_style or marker_style(parsed.side_style) == dominant:
+        if parsed is None or not parsed.side_style or ctx.rulebook.naming.sides.marker_style(parsed.side_style) == dominant:
             continue
         template = next((p for p in members if p.side == parsed.side), members[0])
         new = _renamed(ctx, parsed, template, dominant, taken)
@@ -472,7 +471,7 @@ def _accept(ctx, convention, candidate, key, taken, style=None):
     if parsed is None or parsed.key != key:
         return False
     if style is not None:
-            return bool(parsed.side_style) and marker_style(parsed.side_style) == style
+            return bool(parsed.side_style) and ctx.rulebook.naming.sides.marker_style(parsed.side_style) == style
     return True
 
 

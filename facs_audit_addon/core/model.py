@@ -41,11 +41,8 @@ class RigSnapshot:
     names: tuple
     relative_keys: tuple = ()
     muted: tuple = ()
-    slider_ranges: tuple = ()
-    #: name -> (n,) float32 weights
+    #: region-override vertex groups (regions.toml ``override_prefix``): name -> (n,) float32 weights
     vertex_groups: dict = field(default_factory=dict)
-    #: per shape, the vertex group that masks it ('' for none)
-    shape_vertex_groups: tuple = ()
     drivers: tuple = ()
     #: shape name -> ((frames...), (values...)) from the animation keyed on shape-key values
     animation: dict = field(default_factory=dict)
@@ -76,10 +73,6 @@ class RigSnapshot:
             object.__setattr__(self, "relative_keys", (self.basis_name,) * k)
         if not self.muted:
             object.__setattr__(self, "muted", (False,) * k)
-        if not self.slider_ranges:
-            object.__setattr__(self, "slider_ranges", ((0.0, 1.0),) * k)
-        if not self.shape_vertex_groups:
-            object.__setattr__(self, "shape_vertex_groups", ("",) * k)
 
     @classmethod
     def from_shapes(cls, name, basis, shapes, **kwargs):

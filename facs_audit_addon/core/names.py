@@ -1,12 +1,19 @@
 """Read shape-key names: which action, side and variant each one stands for, under which convention.
 
-Nothing here is specific to one convention: the vocabularies and patterns come from ``rules/``.
+Nothing here is specific to one convention: the vocabularies, side words and patterns come from
+``rules/``. A :class:`NameReader` is built once per rulebook (``load_rulebook``): every convention's
+names, with their variant spellings, go into one lookup table, so a name is taken apart once (set and
+export prefixes, side marker) and each way of reading it costs one dictionary look-up.
 """
 
 import re
 from dataclasses import dataclass
 
 from .text import normalize
+
+#: a cache of pieces read (combination parts, code look-ups) is dropped when it grows past this
+_CACHE_LIMIT = 50000
+_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -38,24 +45,65 @@ class ParsedName:
 
 
 class NameReader:
-    """Parses names under the rulebook's conventions."""
+    """Parses names under the rulebook's conventions (compiled once, shared by every audit)."""
 
     def __init__(self, catalog, conventions, naming):
+        """``naming``: the rulebook's NamingRules (prefixes, side words, separators, joiners, tags)."""
         self.catalog = catalog
         self.conventions = conventions
         self.naming = naming
-        left = naming.left if naming else ("l", "left")
-        right = naming.right if naming else ("r", "right")
-        self.side_words = {word: "L" for word in left} | {word: "R" for word in right}
-        seps = re.escape(naming.separators if naming else "_.- ")
-        self._split = re.compile(f"[{seps}]+")
-        self._sep_chars = naming.separators if naming else "_.- "
-        # parse results by (convention, name): combination names re-read the same pieces many times
-        self._memo = {}
-        # per convention: "stem+variant" and "variant+stem" spellings -> (target, variant)
-        self._variant_spellings = {name: self._spellings(c) for name, c in conventions.items()}
+        self.sides = naming.sides
+        self._sep_chars = naming.separators
+        self._seps = re.compile(f"[{re.escape(self._sep_chars)}]+")
+        self._strip = naming.strip_prefixes
+        # one pattern that tells whether any export prefix applies (most names carry none)
+        self._has_prefix = None
+        if self._strip:
+            any_strip = re.compile("|".join(f"(?:{p.pattern})" for p in self._strip), re.IGNORECASE)
+            anchored = all(p.pattern.startswith("^") for p in self._strip)
+            self._has_prefix = any_strip.match if anchored else any_strip.search
+        self._set_prefix = naming.set_prefix
+        joiners = naming.combination_joiners
+        self._joiners = re.compile("|".join(re.escape(j) for j in sorted(joiners, key=len, reverse=True))) \
+            if joiners else None
+        # Joiners made of one-character joiners (_, +, __) are cut at every such character, found with
+        # str.find (a regex alternation tries each joiner at each position): the pieces are stripped of
+        # joiners, so a cut inside a run of them reads the same pieces as the cut at its start.
+        singles = {j for j in joiners if len(j) == 1}
+        self._joiner_table = str.maketrans({c: "\0" for c in singles}) \
+            if singles and all(set(j) <= singles for j in joiners) else None
+        self._piece_strip = self._sep_chars + "".join(joiners)
+        # corrective tags, longest first; a tag stands after a joiner (the longest that fits)
+        self._tags = tuple(sorted((t.lower() for t in naming.combination_tags), key=len, reverse=True))
+        self._joiner_list = tuple(sorted(joiners, key=len, reverse=True))
+        self._order = tuple(conventions)
+        self._position = {name: i for i, name in enumerate(self._order)}
+        self._positions = {}
+        self._code = tuple(i for i, c in enumerate(conventions.values()) if c.code_pattern is not None)
+        # normalised name or variant spelling -> ((convention position, target, variant), ...)
+        table = {}
+        self._names_only = {}
+        for i, (name, convention) in enumerate(conventions.items()):
+            if convention.code_pattern is not None:
+                continue
+            own = {norm: (target, "") for norm, target in convention.names.items()}
+            for norm, spelled in self._spellings(convention).items():
+                own.setdefault(norm, spelled)
+            self._names_only[name] = own
+            for norm, (target, variant) in own.items():
+                table.setdefault(norm, []).append((i, target, variant))
+        self._table = {norm: tuple(hits) for norm, hits in table.items()}
+        # per code convention: normalised text -> what the code pattern reads in it
+        self._code_memo = {i: {} for i in self._code}
+        self._read_memo = {}
+        self._candidates = {}
+        self._tags_at = {}  # text -> where its corrective tag starts (-1: none)
+        # per convention order: combination piece -> (action key, ParsedName) or None
+        self._hits = {}
+        self._sep_table = str.maketrans({c: "\0" for c in self._sep_chars})
 
     def _spellings(self, convention):
+        """Per convention: "stem+variant" and "variant+stem" spellings -> (target, variant)."""
         out = {}
         for stem, target in convention.names.items():
             if isinstance(target.au, dict) or target.variant:
@@ -68,132 +116,272 @@ class NameReader:
 
     # -- set prefixes -------------------------------------------------------------------------
     def strip_export_prefix(self, name):
-        for pattern in (self.naming.strip_prefixes if self.naming else ()):
+        if self._has_prefix is None or not self._has_prefix(name):
+            return name
+        for pattern in self._strip:
             name = pattern.sub("", name, count=1)
         return name
 
     def set_of(self, name):
         """The numbered set prefix of a name (``AK`` for ``AK_09_EyeBlinkLeft``), or ''."""
-        match = self.naming.set_prefix.match(self.strip_export_prefix(name)) if self.naming else None
-        return match.group("set").upper() if match else ""
+        return self._taken_apart(name)[1]
 
     def candidates(self, name):
-        stripped = self.strip_export_prefix(name)
-        out = [stripped]
-        match = self.naming.set_prefix.match(stripped) if self.naming else None
-        if match and match.end() < len(stripped):
-            out.append(stripped[match.end():])
-        return out
+        """The texts a name is read as: without export prefixes, then also without its set prefix."""
+        return self._taken_apart(name)[0]
+
+    def _taken_apart(self, name):
+        """(candidate texts, set prefix) of a name, cached: every reading of a name starts here."""
+        found = self._candidates.get(name)
+        if found is None:
+            if len(self._candidates) > _CACHE_LIMIT:
+                self._candidates.clear()
+            stripped = self.strip_export_prefix(name)
+            match = self._set_prefix.match(stripped)
+            texts = (stripped, stripped[match.end():]) if match and match.end() < len(stripped) else (stripped,)
+            found = self._candidates[name] = (texts, match.group("set").upper() if match else "")
+        return found
 
     # -- parsing ------------------------------------------------------------------------------
+    def read(self, name):
+        """``{convention: ParsedName or None}`` for every convention."""
+        row = self.row(name)
+        return {c: self.first(name, row, (i,)) for i, c in enumerate(self._order)}
+
+    def row(self, name):
+        """What each convention reads in ``name``, by convention position (``positions``): a tuple
+        ``(au, side, variant, side_style, mismatch, ambiguous)`` or None. The name is taken apart once."""
+        found = [None] * len(self._order)
+        if self.tagged(name):
+            return found  # a corrective by its tag (mouthSmile_L_eyeBlink_L_combo240): read as a combination
+        left = len(found)
+        table, code, code_memo = self._table, self._code, self._code_memo
+        for norm, side, style in self._readings(name):
+            if not norm:
+                continue
+            for i, target, variant in table.get(norm, ()):
+                if found[i] is None:
+                    au = target.au
+                    if isinstance(au, dict):
+                        if side not in au:
+                            continue
+                        au = au[side]
+                    found[i] = (au, target.side or side, target.variant or variant, style, "", False)
+                    left -= 1
+            for i in code:
+                if found[i] is None:
+                    memo = code_memo[i]
+                    hit = memo.get(norm, _MISSING)
+                    if hit is _MISSING:
+                        if len(memo) > _CACHE_LIMIT:
+                            memo.clear()
+                        hit = memo[norm] = self._read_code(self.conventions[self._order[i]], norm)
+                    if hit is not None:
+                        au, variant, mismatch, ambiguous = hit
+                        found[i] = (au, side, variant, style, mismatch, ambiguous)
+                        left -= 1
+            if not left:
+                break
+        return found
+
+    def first(self, name, row, positions):
+        """The ParsedName of the first convention (by position) that reads ``name`` in ``row``, or None."""
+        for i in positions:
+            if row[i] is not None:
+                return _parsed(name, self._order[i], *row[i])
+        return None
+
+    def positions(self, order):
+        """Convention names -> their positions in a row."""
+        key = tuple(order)
+        found = self._positions.get(key)
+        if found is None:
+            found = self._positions[key] = tuple(self._position[c] for c in key)
+        return found
+
     def parse(self, name, order):
         """Parse ``name`` with the first convention of ``order`` (names) that reads it, else None."""
-        for convention_name in order:
-            parsed = self.parse_with(self.conventions[convention_name], name)
-            if parsed is not None:
-                return parsed
-        return None
+        return self.first(name, self._row_cached(name), self.positions(order))
 
     def parse_with(self, convention, name):
-        key = (convention.name, name)
-        if key not in self._memo:
-            self._memo[key] = next((parsed for candidate in self.candidates(name)
-                                    if (parsed := self._parse_text(convention, name, candidate)) is not None), None)
-        return self._memo[key]
+        return self.first(name, self._row_cached(name), (self._position[convention.name],))
 
     def parse_combination(self, name, order):
-        """Read a name that joins two or three parent names (``AU24_AU25``, ``mouthPress_jawOpen``)."""
+        """Read a name that joins two or three parent names (``AU24_AU25``, ``mouthPress_jawOpen``).
+
+        A name that ends in a corrective tag of ``naming.toml`` (``mouthSmile_L_eyeBlink_L_combo240``)
+        is read without it: its parts before the tag are its parents (such a name is never read as
+        one action).
+        """
         text = self.candidates(name)[-1]
-        cuts = [m.start() for m in re.finditer(f"[{re.escape(self._sep_chars)}+]", text)]
-        for count in (1, 2):
-            for chosen in _choose(cuts, count):
-                pieces = _cut(text, chosen)
-                parts = []
-                for piece in pieces:
-                    piece = piece.strip(self._sep_chars + "+")
-                    parsed = self.parse(piece, order) if piece else None
-                    if parsed is None:
-                        break
-                    parts.append(parsed)
-                else:
-                    if len({p.key for p in parts}) == len(parts):
-                        first = parts[0]
-                        return ParsedName(name, first.au, first.side, first.variant, first.convention,
-                                          parts=tuple(parts))
+        end = self._tags_at.get(text)
+        if end is None:
+            end = self._tag_start(text)
+        return self._split_parts(name, text[:end] if end > 0 else text, order)
+
+    def tagged(self, name):
+        """Whether ``name`` ends in a corrective tag after a joiner, with parent names before it."""
+        text = self.candidates(name)[-1]
+        end = self._tags_at.get(text)
+        if end is None:
+            if len(self._tags_at) > _CACHE_LIMIT:
+                self._tags_at.clear()
+            end = self._tags_at[text] = self._tag_start(text)
+        return end > 0
+
+    def _tag_start(self, text):
+        """Where the joiner before a trailing corrective tag (``_combo240``) starts in ``text``, or -1."""
+        body = text.rstrip("0123456789")
+        low = body.lower()
+        if not low.endswith(self._tags):
+            return -1
+        for tag in self._tags:
+            if low.endswith(tag):
+                head = body[: len(body) - len(tag)]
+                for joiner in self._joiner_list:
+                    if head.endswith(joiner):
+                        return len(head) - len(joiner)
+                return -1
+        return -1
+
+    def _split_parts(self, name, text, order):
+        """Cut ``text`` at joiners into two parts (each cut in order), else three (each pair of cuts):
+        the first cut whose parts all read, as different actions, gives the parents."""
+        positions = self.positions(order)
+        strip = self._piece_strip
+        hits = self._hits.get(positions)
+        if hits is None or len(hits) > _CACHE_LIMIT:
+            hits = self._hits[positions] = {}
+        if self._joiner_table is not None:
+            marked, ends = text.translate(self._joiner_table), []
+            at = marked.find("\0")
+            while at >= 0:
+                ends.append(at)
+                at = marked.find("\0", at + 1)
+        else:
+            ends = [m.start() for m in self._joiners.finditer(text)] if self._joiners is not None else []
+
+        def read(piece):
+            """(action key, ParsedName) of a piece under the first convention that reads it, or None."""
+            found = hits.get(piece, _MISSING)
+            if found is _MISSING:
+                found = None
+                if piece:
+                    parsed = self.first(piece, self._row_cached(piece), positions)
+                    found = None if parsed is None else (parsed.key, parsed)
+                hits[piece] = found
+            return found
+
+        get = hits.get
+        for cut in ends:  # two parts: most correctives (inlined look-ups: this loop runs per name)
+            piece = text[:cut].strip(strip)
+            left = get(piece, _MISSING)
+            if left is _MISSING:
+                left = read(piece)
+            if left is not None:
+                piece = text[cut:].strip(strip)
+                right = get(piece, _MISSING)
+                if right is _MISSING:
+                    right = read(piece)
+                if right is not None and right[0] != left[0]:
+                    return self._combination(name, (left[1], right[1]))
+        for k, a in enumerate(ends):
+            left = read(text[:a].strip(strip))
+            if left is None:
+                continue
+            for b in ends[k + 1:]:
+                middle = read(text[a:b].strip(strip))
+                if middle is None:
+                    continue
+                right = read(text[b:].strip(strip))
+                if right is not None and len({left[0], middle[0], right[0]}) == 3:
+                    return self._combination(name, (left[1], middle[1], right[1]))
         return None
 
-    def _parse_text(self, convention, name, text):
-        # Whole name first: names that embed a direction (jawLeft, Eye_Left_Left) must not lose it.
-        found = self._lookup(convention, normalize(text), "B")
-        if found:
-            return self._make(name, convention, found, "B", "")
-        for rest, side, style in self._side_options(text):
-            found = self._lookup(convention, normalize(rest), side)
-            if found:
-                return self._make(name, convention, found, side, style)
-        return None
+    @staticmethod
+    def _combination(name, parents):
+        first = parents[0]
+        return _parsed(name, first.convention, first.au, first.side, first.variant, "", "", False, parents)
 
-    def _make(self, name, convention, found, side, style):
-        au, variant, fixed_side, mismatch, ambiguous = found
-        return ParsedName(name, au, fixed_side or side, variant, convention.name, side_style=style,
-                          mismatch=mismatch, ambiguous=ambiguous)
+    def _row_cached(self, name):
+        found = self._read_memo.get(name)
+        if found is None:
+            if len(self._read_memo) > _CACHE_LIMIT:
+                self._read_memo.clear()
+            found = self._read_memo[name] = self.row(name)
+        return found
 
-    def _side_options(self, text):
-        """Ways to read a side marker off ``text``: (rest of the name, side, how it was written)."""
-        words = self.side_words
-        chunks = [c for c in self._split.split(text) if c]
-        seps = re.findall(f"[{re.escape(self._sep_chars)}]+", text)
+    def _readings(self, name):
+        """Ways to read ``name``, in order: (normalised text, side, how the side was written).
+
+        Each candidate text (with and without the set prefix) first as a whole (names that embed a
+        direction, jawLeft or Eye_Left_Left, must not lose it), then with each side marker taken off.
+        """
+        out = []
+        for text in self.candidates(name):
+            norm = normalize(text)
+            out.append((norm, "B", ""))
+            out.extend(self._side_options(text, norm))
+        return out
+
+    def _side_options(self, text, norm):
+        """Ways to read a side marker off ``text``: (normalised rest of the name, side, how it was written).
+
+        ``norm`` is ``normalize(text)``; a side word is letters only, so the rest's normal form is
+        ``norm`` without the word's letters.
+        """
+        sides = self.sides
+        words = sides.side
+        chunks = [c for c in text.translate(self._sep_table).split("\0") if c]
         options = []
         if len(chunks) > 1:
             last, first = chunks[-1], chunks[0]
-            if last.lower() in words:
-                options.append((text[: len(text) - len(last)], words[last.lower()], (seps[-1] if seps else "") + last))
-            if first.lower() in words:
-                options.append((text[len(first):], words[first.lower()], first + (seps[0] if seps else "")))
-            middle = [i for i, c in enumerate(chunks[1:-1], 1) if c.lower() in words]
+            low = last.lower()
+            if low in words:
+                head = text[: len(text) - len(last)]
+                if text[-1] in self._sep_chars:  # trailing separator: the marker is read as written before
+                    head, style = normalize(head), self._seps.findall(text)[-1] + last
+                else:
+                    head, style = norm[: len(norm) - len(last)], head[len(head.rstrip(self._sep_chars)):] + last
+                options.append((head, words[low], style))
+            low = first.lower()
+            if low in words:
+                if text[0] in self._sep_chars:  # leading separator: read as written before
+                    head, style = normalize(text[len(first):]), first + self._seps.search(text).group(0)
+                else:
+                    head, style = norm[len(first):], first + self._seps.match(text, len(first)).group(0)
+                options.append((head, words[low], style))
+            middle = [i for i in range(1, len(chunks) - 1) if chunks[i].lower() in words]
             if len(middle) == 1:
                 i = middle[0]
-                rest = "_".join(chunks[:i] + chunks[i + 1:])
-                options.append((rest, words[chunks[i].lower()], "_" + chunks[i]))
+                options.append((normalize("_".join(chunks[:i] + chunks[i + 1:])), words[chunks[i].lower()],
+                                "_" + chunks[i]))
         last = chunks[-1] if chunks else text
         # camelCase or code suffix: mouthSmileLeft, DownLeft, AU12L, smileL
-        match = re.search(r"(?<=[a-z0-9])(Left|Right|L|R)$", last)
+        match = sides.suffix.search(last) if last and last[-1] in sides.suffix_ends else None
         if match:
             word = match.group(1)
-            options.append((text[: len(text) - len(word)], words[word.lower()], word))
+            options.append((normalize(text[: len(text) - len(word)]), words[word.lower()], word))
         first = chunks[0] if chunks else text
         # prefix: LeftLipCornerPuller (Roblox), L12 (FACSHuman)
-        match = re.match(r"^(Left|Right)(?=[A-Z])|^(L|R)(?=\d)", first)
+        match = sides.prefix.match(first) if sides.prefix is not None and first[:1] in sides.prefix_starts else None
         if match:
             word = match.group(0)
-            options.append((text[len(word):], words[word.lower()], word))
+            options.append((normalize(text[len(word):]), words[word.lower()], word))
         return options
 
-    def _lookup(self, convention, norm, side):
-        """(au, variant, side fixed by the name, mismatch, ambiguous) or None."""
-        if not norm:
-            return None
-        if convention.code_pattern is not None:
-            return self._lookup_code(convention, norm)
-        return self._lookup_names(convention, norm, side)
-
     def _lookup_names(self, convention, norm, side):
-        target = convention.names.get(norm)
-        variant = ""
-        if target is None:
-            target, variant = self._split_variant(convention, norm)
-        if target is None:
+        """(au, variant) of a normalised name under a names convention, or None."""
+        hit = self._names_only.get(convention.name, {}).get(norm)
+        if hit is None:
             return None
+        target, variant = hit
         au = target.au
         if isinstance(au, dict):
             if side not in au:
                 return None
             au = au[side]
-        return au, target.variant or variant, target.side, "", False
-
-    def _split_variant(self, convention, norm):
-        """``lipfunnelerupper`` / ``upperlipfunneler`` -> (lipFunneler target, 'upper')."""
-        return self._variant_spellings.get(convention.name, {}).get(norm, (None, ""))
+        return au, target.variant or variant
 
     def _variant_of(self, au, text):
         for variant, aliases in self.catalog[au].variants.items():
@@ -201,7 +389,7 @@ class NameReader:
                 return variant
         return ""
 
-    def _lookup_code(self, convention, norm):
+    def _read_code(self, convention, norm):
         match = convention.code_pattern.match(norm)
         if not match:
             return None
@@ -213,31 +401,24 @@ class NameReader:
             return None
         rest = match.groupdict().get("rest") or ""
         if not rest:
-            return au, "", "", "", self.catalog[au].ambiguous
+            return au, "", "", self.catalog[au].ambiguous
         variant = self._variant_of(au, rest)
         if variant:
-            return au, variant, "", "", False
+            return au, variant, "", False
         described = None
         if convention.descriptive:
             described = self._lookup_names(self.conventions[convention.descriptive], rest, "B")
         if described is None:
             return None
-        described_au, described_variant = described[0], described[1]
+        described_au, described_variant = described
         if described_au == au:
-            return au, described_variant, "", "", False
-        return au, "", "", described_au, False
+            return au, described_variant, "", False
+        return au, "", described_au, False
 
 
-def _choose(items, count):
-    if count == 1:
-        return [(i,) for i in items]
-    return [(a, b) for i, a in enumerate(items) for b in items[i + 1:]]
-
-
-def _cut(text, positions):
-    pieces, start = [], 0
-    for position in positions:
-        pieces.append(text[start:position])
-        start = position
-    pieces.append(text[start:])
-    return pieces
+def _parsed(name, convention, au, side, variant, style, mismatch, ambiguous, parts=()):
+    """A ParsedName without the frozen dataclass's per-field ``__init__`` (names are read by the thousand)."""
+    parsed = object.__new__(ParsedName)
+    parsed.__dict__.update(name=name, au=au, side=side, variant=variant, convention=convention, side_style=style,
+                           parts=parts, mismatch=mismatch, ambiguous=ambiguous)
+    return parsed

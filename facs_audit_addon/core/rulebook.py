@@ -13,6 +13,7 @@ from .errors import AuditError, RuleFileError
 from .tomldoc import _Doc  # noqa: F401  (rule-file readers import it from here too)
 from .model import CATEGORIES, SEVERITIES
 from .names import NameReader
+from .sides import SideWords
 from .text import normalize
 
 LATERALITIES = ("lr", "bilateral", "unilateral")
@@ -87,6 +88,8 @@ class Convention:
     code_pattern: object = None
     descriptive: str = ""
     path: str = ""
+    #: side-marker styles the convention itself uses (sides.SideWords.marker_style form: "_Left", "Left")
+    side_styles: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,10 @@ class NamingRules:
     min_recognised_share: float = 0.5
     #: normalised names of rest poses (neutral, viseme sil) that move nothing on purpose
     rest_names: tuple = ()
+    #: trailing tags of corrective names (``_combo240``, ``_corr``), read off before the parts
+    combination_tags: tuple = ()
+    #: the left/right words compiled (sides.SideWords)
+    sides: object = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,8 @@ class Rulebook:
     root: str = ""
     #: parsed identify.toml (see identify.py), or None when absent
     identify: object = None
+    #: names.NameReader: every convention compiled into lookup tables, built once here
+    reader: object = None
 
     def profile(self, name):
         if name not in self.profiles:
@@ -178,7 +187,7 @@ def load_rulebook(rules_dir=None, extra_files=()):
     naming = _load_naming(_Doc(root / "naming.toml"))
     conventions, profile_docs = {}, {}
     for path in sorted((root / "conventions").glob("*.toml")):
-        convention = _load_convention(_Doc(path), catalog)
+        convention = _load_convention(_Doc(path), catalog, naming)
         conventions[convention.name] = convention
     for path in sorted((root / "profiles").glob("*.toml")):
         doc = _Doc(path)
@@ -186,7 +195,7 @@ def load_rulebook(rules_dir=None, extra_files=()):
     for path in extra_files:
         doc = _Doc(path)
         if "convention" in doc.data:
-            convention = _load_convention(doc, catalog)
+            convention = _load_convention(doc, catalog, naming)
             conventions[convention.name] = convention
         elif "profile" in doc.data:
             profile_docs[_profile_name(doc)] = doc
@@ -196,7 +205,9 @@ def load_rulebook(rules_dir=None, extra_files=()):
         if convention.descriptive and convention.descriptive not in conventions:
             raise RuleFileError(convention.path, "convention.descriptive",
                                 f"unknown convention '{convention.descriptive}'")
-    profiles = _load_profiles(profile_docs, catalog, conventions, findings, naming)
+    # every convention compiled once into the name reader the audits share
+    reader = NameReader(catalog, conventions, naming)
+    profiles = _load_profiles(profile_docs, catalog, conventions, findings, reader)
     for convention in conventions.values():
         if convention.default_profile and convention.default_profile not in profiles:
             raise RuleFileError(convention.path, "convention.default_profile",
@@ -211,7 +222,7 @@ def load_rulebook(rules_dir=None, extra_files=()):
         doc = _Doc(root / "coactivation.toml")
         coactivation = parse_coactivation(doc, catalog, findings)
     book = Rulebook(catalog=catalog, conventions=conventions, profiles=profiles, naming=naming,
-                    findings=findings, regions=regions, coactivation=coactivation, root=str(root))
+                    findings=findings, regions=regions, coactivation=coactivation, root=str(root), reader=reader)
     if regions is not None and (root / "identify.toml").is_file():
         from dataclasses import replace
         from .identify import load_identify_rules
@@ -322,7 +333,7 @@ def _load_findings(doc):
 def _load_naming(doc):
     data = doc.data
     doc.only(data, {"strip_prefixes", "set_prefix", "left", "right", "separators", "max_listed_unknown",
-                    "combination_joiners", "min_recognised_share", "rest_names"}, "")
+                    "combination_joiners", "combination_tags", "min_recognised_share", "rest_names"}, "")
     strip = []
     for i, pattern in enumerate(doc.strings(data, "strip_prefixes", "")):
         try:
@@ -332,15 +343,38 @@ def _load_naming(doc):
     set_prefix = doc.regex(data, "set_prefix", "", required=True)
     if "set" not in set_prefix.groupindex:
         doc.fail("set_prefix", "needs a named group (?P<set>...)")
+    left, right = _side_words(doc, "left"), _side_words(doc, "right")
+    for i, word in enumerate(right):
+        if word in left:
+            doc.fail(f"right[{i}]", f"'{word}' is also a left word")
+    joiners = doc.strings(data, "combination_joiners", "")
+    for i, joiner in enumerate(joiners):
+        if not joiner or any(c.isalnum() for c in joiner):
+            doc.fail(f"combination_joiners[{i}]", "a joiner is one or more non-letter, non-digit characters")
+    tags = doc.strings(data, "combination_tags", "")
+    for i, tag in enumerate(tags):
+        if not re.fullmatch(r"[A-Za-z]+", tag):
+            doc.fail(f"combination_tags[{i}]", "a tag is a word of letters (digits after it are read as part of it)")
     return NamingRules(
-        strip_prefixes=tuple(strip), set_prefix=set_prefix,
-        left=tuple(s.lower() for s in doc.strings(data, "left", "", required=True)),
-        right=tuple(s.lower() for s in doc.strings(data, "right", "", required=True)),
+        strip_prefixes=tuple(strip), set_prefix=set_prefix, left=left, right=right,
         separators=doc.get(data, "separators", str, "", default="_.- "),
         max_listed_unknown=doc.get(data, "max_listed_unknown", int, "", default=12),
-        combination_joiners=doc.strings(data, "combination_joiners", ""),
+        combination_joiners=joiners, combination_tags=tags,
         min_recognised_share=float(doc.get(data, "min_recognised_share", (int, float), "", default=0.5)),
-        rest_names=tuple(normalize(n) for n in doc.strings(data, "rest_names", "")))
+        rest_names=tuple(normalize(n) for n in doc.strings(data, "rest_names", "")),
+        sides=SideWords(left, right))
+
+
+def _side_words(doc, key):
+    words = tuple(w.lower() for w in doc.strings(doc.data, key, "", required=True))
+    if not words:
+        doc.fail(key, "needs at least one side word")
+    for i, word in enumerate(words):
+        if not re.fullmatch(r"[a-z]+", word):
+            doc.fail(f"{key}[{i}]", f"side words are letters only, got '{word}'")
+        if word in words[:i]:
+            doc.fail(f"{key}[{i}]", f"'{word}' is listed twice")
+    return words
 
 
 def _parse_target(doc, value, key, catalog):
@@ -371,10 +405,18 @@ def _check_action(doc, catalog, code, variant, key):
         doc.fail(key, f"'{code}' has no variant '{variant}'")
 
 
-def _load_convention(doc, catalog):
+def _load_convention(doc, catalog, naming):
     doc.only(doc.data, {"convention", "names"}, "")
     head = doc.get(doc.data, "convention", dict, "", required=True)
-    doc.only(head, {"name", "description", "default_profile", "code_pattern", "descriptive"}, "convention")
+    doc.only(head, {"name", "description", "default_profile", "code_pattern", "descriptive", "side_styles"},
+             "convention")
+    side_styles = []
+    for i, style in enumerate(doc.strings(head, "side_styles", "convention")):
+        word = style.lstrip(naming.separators)
+        if word.lower() not in naming.sides.side or not set(style[: len(style) - len(word)]) <= set(naming.separators):
+            doc.fail(f"convention.side_styles[{i}]", f"'{style}' is not a side word of naming.toml after optional "
+                                                     "separators (like '_Left' or 'Left')")
+        side_styles.append(naming.sides.marker_style(style))
     code_pattern = doc.regex(head, "code_pattern", "convention")
     if code_pattern is not None and "num" not in code_pattern.groupindex:
         doc.fail("convention.code_pattern", "needs a named group (?P<num>...)")
@@ -393,7 +435,8 @@ def _load_convention(doc, catalog):
         description=doc.get(head, "description", str, "convention", default=""),
         default_profile=doc.get(head, "default_profile", str, "convention", default=""),
         names=names, code_pattern=code_pattern,
-        descriptive=doc.get(head, "descriptive", str, "convention", default=""), path=str(doc.path))
+        descriptive=doc.get(head, "descriptive", str, "convention", default=""), path=str(doc.path),
+        side_styles=tuple(dict.fromkeys(side_styles)))
 
 
 def _profile_name(doc):
@@ -401,7 +444,7 @@ def _profile_name(doc):
     return doc.get(head, "name", str, "profile", required=True)
 
 
-def _load_profiles(docs, catalog, conventions, findings, naming):
+def _load_profiles(docs, catalog, conventions, findings, reader):
     profiles = {}
     resolving = set()
 
@@ -413,7 +456,7 @@ def _load_profiles(docs, catalog, conventions, findings, naming):
         if name in resolving:
             child_doc.fail(key, f"profile '{name}' extends itself")
         resolving.add(name)
-        profiles[name] = _load_profile(docs[name], resolve, catalog, conventions, findings, naming)
+        profiles[name] = _load_profile(docs[name], resolve, catalog, conventions, findings, reader)
         return profiles[name]
 
     for name, doc in docs.items():
@@ -421,7 +464,7 @@ def _load_profiles(docs, catalog, conventions, findings, naming):
     return {name: p for name, p in profiles.items() if not docs[name].data["profile"].get("abstract")}
 
 
-def _load_profile(doc, resolve, catalog, conventions, findings, naming):
+def _load_profile(doc, resolve, catalog, conventions, findings, reader):
     doc.only(doc.data, {"profile", "thresholds", "severity"}, "")
     head = doc.data["profile"]
     doc.only(head, {"name", "description", "extends", "abstract", "conventions", "require", "require_names"}, "profile")
@@ -467,7 +510,7 @@ def _load_profile(doc, resolve, catalog, conventions, findings, naming):
         requirements.append(Requirement(aus, sides, variants))
     names = doc.strings(head, "require_names", "profile")
     if names:
-        requirements.extend(_requirements_from_names(doc, names, known_conventions, conventions, catalog, naming))
+        requirements.extend(_requirements_from_names(doc, names, known_conventions, conventions, reader))
     if parent and not requirements:
         requirements = list(parent.requirements)
     return Profile(name=doc.get(head, "name", str, "profile", required=True),
@@ -476,11 +519,10 @@ def _load_profile(doc, resolve, catalog, conventions, findings, naming):
                    requirements=tuple(requirements), thresholds=thresholds, severity=severity, path=str(doc.path))
 
 
-def _requirements_from_names(doc, names, known_conventions, conventions, catalog, naming):
+def _requirements_from_names(doc, names, known_conventions, conventions, reader):
     """Turn ``require_names`` (read with the profile's convention) into one requirement per name."""
     if len(known_conventions) != 1:
         doc.fail("profile.conventions", "require_names needs exactly one convention to read the names with")
-    reader = NameReader(catalog, conventions, naming)
     convention = conventions[known_conventions[0]]
     requirements, seen = [], set()
     for i, name in enumerate(names):

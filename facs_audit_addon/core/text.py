@@ -21,16 +21,3 @@ def action_label(au, side="", variant=""):
 def normalize(text):
     """Lower case with every separator removed: ``LIP_CORNER_PULLER`` -> ``lipcornerpuller``."""
     return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
-def marker_style(style):
-    """Separator and word form of a side marker: ``_L`` and ``_R`` are one style, ``Left`` another."""
-    separator = re.sub(r"[A-Za-z]", "", style)
-    word = re.sub(r"[^A-Za-z]", "", style)
-    form = {"l": "L", "r": "L", "left": "Left", "right": "Left", "lf": "Lf", "rt": "Lf", "lft": "Lft", "rgt": "Lft"}
-    shape = form.get(word.lower(), word)
-    if word.islower():
-        shape = shape.lower()
-    elif word.isupper() and len(word) > 1:
-        shape = shape.upper()
-    return separator + shape

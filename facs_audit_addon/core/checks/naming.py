@@ -1,8 +1,6 @@
 """Naming: unknown, duplicate, mixed and inconsistent shape names."""
 
-import re
-
-from ..text import listing, marker_style
+from ..text import listing
 from .coverage import required_aus
 from .identified import identified_words
 
@@ -16,7 +14,8 @@ def check_naming(ctx):
         unread = read < ctx.rulebook.naming.min_recognised_share * total
         # what the geometry says the unread shapes are: folded into the same line (one root cause)
         seen = identified_words(ctx, shape_set.unknown) if unread and shape_set.unknown else None
-        if shape_set.prefix and unread:
+        vendor_set = shape_set.prefix and unread
+        if vendor_set:
             # a vendor set (visemes, tracker extras) that no convention covers: one summary line
             text = (f"{len(shape_set.unknown)} of {total} shapes{where} match no known naming convention "
                     f"({listing(shape_set.unknown, 4)}); they are not audited against FACS"
@@ -39,7 +38,8 @@ def check_naming(ctx):
         if not shape_set.recognised:
             continue
         yield from _duplicates(ctx, shape_set, where)
-        yield from _mixed_conventions(ctx, shape_set, where)
+        if not vendor_set:  # a set no convention covers is not "named under" one
+            yield from _mixed_conventions(ctx, shape_set, where)
         yield from _side_markers(ctx, shape_set, where)
         yield from _code_problems(ctx, shape_set)
         yield from _orphan_combinations(ctx, shape_set)
@@ -74,13 +74,23 @@ def _mixed_conventions(ctx, shape_set, where):
 
 
 def _side_markers(ctx, shape_set, where):
+    marker_style = ctx.rulebook.naming.sides.marker_style
     styles = {}
     for name, parsed in shape_set.parsed.items():
         if parsed.side_style:
             styles.setdefault(marker_style(parsed.side_style), []).append(name)
     if len(styles) > 1:
+        # styles the set's own convention uses (SRanipal: _Left and Left) are the standard, not a mix
+        convention = ctx.rulebook.conventions.get(shape_set.convention)
+        own = [style for style in (convention.side_styles if convention else ()) if style in styles]
+        if own and len(own) == len(styles):
+            return
         parts = "; ".join(f"'{style}' ({listing(names, 3)})" for style, names in sorted(styles.items()))
-        odd = sorted(styles.items(), key=lambda item: (-len(item[1]), item[0]))[1:]
+        if own:
+            odd = sorted((style, names) for style, names in styles.items() if style not in own)
+            parts += f"; {shape_set.convention} itself writes " + " and ".join(f"'{style}'" for style in own)
+        else:
+            odd = sorted(styles.items(), key=lambda item: (-len(item[1]), item[0]))[1:]
         yield ctx.finding("naming.mixed-side-markers",
                           f"Side markers{where} are written {len(styles)} ways: {parts}.",
                           shapes=sorted(n for _, names in odd for n in names), profile=shape_set.profile,
