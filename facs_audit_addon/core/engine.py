@@ -95,7 +95,8 @@ def read_sets(names, rulebook, chosen_profile=None, forced_convention=None):
         members = [n for n in members if n not in shape_set.rest]
         rows = [reader.row(n) for n in members]
         # names each convention reads: a column of the rows per convention
-        counts = {c: len(column) - column.count(None) for c, column in zip(rulebook.conventions, zip(*rows))}
+        counts = dict.fromkeys(rulebook.conventions, 0)  # a set of rest poses only reads no name
+        counts.update({c: len(column) - column.count(None) for c, column in zip(rulebook.conventions, zip(*rows))})
         preferred = chosen_profile.conventions if chosen_profile else ()
         primary = forced_convention or max(
             rulebook.conventions, key=lambda c: (counts[c], c in preferred, -list(rulebook.conventions).index(c)))
