@@ -1,5 +1,6 @@
 """Shared fixtures. Blender tests use the real ``bpy`` module; it is imported only by the fixtures that need it."""
 
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,3 +128,15 @@ def pytest_unconfigure(config):
     if _exit_status and int(version("bpy").split(".")[0]) < 5:
         from facs_audit_addon.process import exit_now
         exit_now(_exit_status[-1])
+
+
+@pytest.fixture
+def audit_json(cli):
+    """``audit(path, *args)``: the CLI's JSON audit of one rig file in this process -> (result, document)."""
+    pytest.importorskip("bpy")
+
+    def audit(path, *args):
+        result = cli("audit", path, "--format", "json", "--fail-on", "never", *args)
+        assert "Traceback" not in result.stderr
+        return result, (json.loads(result.stdout) if result.stdout.strip() else None)
+    return audit

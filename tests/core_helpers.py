@@ -246,3 +246,9 @@ def audit(shapes, basis=None, profile="generic", **kwargs):
 def mine(report):
     """(rule, shapes) of the conflation and co-activation findings, sorted."""
     return sorted((f.rule, f.shapes) for f in report.findings if f.rule.startswith(SIGNATURE_RULES))
+
+
+#: the facs-core profile's required shapes, under FACS codes
+FACS_CORE_NAMES = ["AU1", "AU2_L", "AU2_R", "AU4_L", "AU4_R", "AU5_L", "AU5_R", "AU6_L", "AU6_R", "AU7_L", "AU7_R",
+        "AU9_L", "AU9_R", "AU10_L", "AU10_R", "AU12_L", "AU12_R", "AU14_L", "AU14_R", "AU15_L", "AU15_R", "AU16",
+        "AU17", "AU18", "AU20_L", "AU20_R", "AU22", "AU23", "AU24", "AU25", "AU26", "AU28", "AU45_L", "AU45_R"]

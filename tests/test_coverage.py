@@ -1,10 +1,8 @@
 """Coverage against delivery profiles: exactly the missing actions, sides and variants."""
 
-from core_helpers import RULEBOOK, findings
+from core_helpers import FACS_CORE_NAMES, RULEBOOK, findings
 
-CORE = ["AU1", "AU2_L", "AU2_R", "AU4_L", "AU4_R", "AU5_L", "AU5_R", "AU6_L", "AU6_R", "AU7_L", "AU7_R",
-        "AU9_L", "AU9_R", "AU10_L", "AU10_R", "AU12_L", "AU12_R", "AU14_L", "AU14_R", "AU15_L", "AU15_R", "AU16",
-        "AU17", "AU18", "AU20_L", "AU20_R", "AU22", "AU23", "AU24", "AU25", "AU26", "AU28", "AU45_L", "AU45_R"]
+CORE = FACS_CORE_NAMES
 
 
 def _rules(found):

@@ -7,8 +7,8 @@ import numpy as np
 
 from core_helpers import findings, snapshot, RULEBOOK
 from facs_audit_addon.core import audit_rig
-from test_coverage import CORE
-from test_signatures import audit, mouth_face, WIDTH, MOUTH_Z
+from core_helpers import FACS_CORE_NAMES as CORE
+from core_helpers import MOUTH_FACE_LIP_Z as MOUTH_Z, MOUTH_FACE_WIDTH as WIDTH, audit, mouth_face
 
 
 def _coverage(report, code):

@@ -3,7 +3,7 @@ saying what the geometry supports; it replaces the conflation lines of those sha
 
 import numpy as np
 
-from test_signatures import audit, mouth_face, WIDTH, MOUTH_Z
+from core_helpers import MOUTH_FACE_LIP_Z as MOUTH_Z, MOUTH_FACE_WIDTH as WIDTH, audit, mouth_face
 
 
 def _cheek_puff(basis, side):

@@ -4,7 +4,7 @@ line each, rest poses are quiet, and only the chosen profile raises coverage err
 
 import pytest
 
-from test_real_rigs import REAL, ROCKETBOX, audit_json
+from rig_paths import REAL, ROCKETBOX
 
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real_rigs is not present on this machine")
 

@@ -9,7 +9,7 @@ import bpy
 import numpy as np
 import pytest
 
-from test_real_rigs import ICT, MPFB, REAL, ROCKETBOX, audit_json, needs_blender_5
+from rig_paths import ICT, MPFB, REAL, ROCKETBOX, needs_blender_5
 
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real_rigs is not present on this machine")
 MPFB_RULES = ("--rules", "examples/mpfb_convention.toml")

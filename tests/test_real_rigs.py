@@ -8,29 +8,9 @@ from pathlib import Path
 import pytest
 from importlib.metadata import version
 
-ROOT = Path(__file__).resolve().parents[1]
-REAL = ROOT.parent / "shared" / "real_rigs"
-ICT = REAL / "ict_facekit" / "ict_facekit_57shapes.glb"
-ROCKETBOX = REAL / "rocketbox_headbox" / "Male_Adult_03_facial.fbx"
-NO_KEYS = REAL / "rocketbox_headbox" / "Female_Adult_01_mayainput.fbx"
-MPFB = REAL / "mpfb_expression_units" / "makehuman_mpfb_expression_units.blend"
+from rig_paths import ICT, MPFB, NO_KEYS, REAL, ROCKETBOX, needs_blender_5  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real_rigs is not present on this machine")
-# The MakeHuman .blend was saved by Blender 5.0, whose file format Blender 4.2 cannot read.
-needs_blender_5 = pytest.mark.skipif(int(version("bpy").split(".")[0]) < 5,
-                                     reason="the MakeHuman rig is a Blender 5.0 file; this bpy is older")
-
-
-@pytest.fixture
-def audit_json(cli):
-    pytest.importorskip("bpy")
-
-    def audit(path, *args):
-        result = cli("audit", path, "--format", "json", "--fail-on", "never", *args)
-        assert "Traceback" not in result.stderr
-        return result, (json.loads(result.stdout) if result.stdout.strip() else None)
-    return audit
-
 
 def keyed(document):
     return {(f["rule"], tuple(f["shapes"])) for rig in document["rigs"] for f in rig["findings"]}

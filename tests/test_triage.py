@@ -11,7 +11,7 @@ from facs_audit_addon.core.checks import CHECKS
 from facs_audit_addon.core.engine import audit_context
 from facs_audit_addon.core.report import to_json, to_text
 
-from test_frame import RULEBOOK, head_points, mirror, synthetic_head, synthetic_shapes
+from core_helpers import RULEBOOK, head_points, mirror, synthetic_head, synthetic_shapes
 
 POINTS = head_points()
 SHAPES = synthetic_shapes(POINTS)
