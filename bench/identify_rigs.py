@@ -2,7 +2,6 @@
 real rigs, each with the truth its own names give. Names are hidden before identify sees a rig."""
 
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,9 +4,7 @@ convention for a rig no convention reads.
 Exit codes as for ``audit``: 0 done, 2 usage or input error (every readable rig is still reported).
 """
 
-import contextlib
 import json
-import sys
 from pathlib import Path
 
 
@@ -24,43 +22,20 @@ def add_parser(commands):
 
 def run(args):
     from .cli import expand_files
-    from .core import AuditError, load_rulebook
+    from .output import write
+    from .rig_files import each_rig
+    from .core import load_rulebook
     from .core.identify import identify, load_identify_rules
 
     rulebook = load_rulebook()
     rules = load_identify_rules(rulebook)
-    rigs, errors = [], []
-    for path in expand_files(args.files):
-        try:
-            rigs.extend((path, snapshot.name, identify(snapshot, rulebook, rules))
-                        for snapshot in _snapshots(path, args.object))
-        except AuditError as error:
-            message = str(error).removeprefix(f"{path}: ")
-            errors.append(path)
-            print(f"facs-audit: error: {path}: {message}", file=sys.stderr)
+    rigs, errors = each_rig(expand_files(args.files), args.object,
+                            lambda snapshot: identify(snapshot, rulebook, rules))
     text = to_json(rigs) if args.format == "json" else to_text(rigs)
     if args.draft_convention:
-        _write(args.draft_convention, draft_convention(rigs, rules, Path(args.draft_convention).stem), "convention")
-    if args.output:
-        _write(args.output, text, "result")
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        write(draft_convention(rigs, rules, Path(args.draft_convention).stem), args.draft_convention)
+    write(text, args.output)
     return 2 if errors else 0
-
-
-def _snapshots(path, object_name):
-    from .blender.load import load_snapshots  # bpy only when rigs are loaded
-    with contextlib.redirect_stdout(sys.stderr):  # importers also log through Python
-        return load_snapshots(path, object_name)
-
-
-def _write(path, text, what):
-    from .core import AuditError
-    try:
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise AuditError(f"{path}: cannot write the {what} ({error.strerror})") from None
 
 
 def identity_dict(identity):

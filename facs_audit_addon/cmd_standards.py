@@ -3,11 +3,9 @@
 Exit codes as for ``audit``: 0 done, 2 usage or input error (every readable rig is still reported).
 """
 
-import contextlib
 import csv
 import io
 import json
-import sys
 from pathlib import Path
 
 FORMATS = ("text", "json", "csv")
@@ -30,7 +28,9 @@ def add_parser(commands):
 
 def run(args):
     from .cli import UsageError, expand_files
-    from .core import AuditError, load_rulebook
+    from .output import write
+    from .rig_files import each_rig
+    from .core import load_rulebook
     from .core.standards import is_standard_file, load_standards
 
     extra = [path for path in args.rules if is_standard_file(path)]
@@ -40,34 +40,13 @@ def run(args):
     if unknown:
         raise UsageError(f"unknown standard '{unknown[0]}' (known: {', '.join(known)})")
     standards = [known[name] for name in (args.standard or known)]
-    rigs, errors = [], []
-    for path in expand_files(args.files):
-        try:
-            rigs.extend((path, snapshot.name, rig_coverage(snapshot, rulebook, standards))
-                        for snapshot in _snapshots(path, args.object))
-        except AuditError as error:
-            message = str(error).removeprefix(f"{path}: ")
-            errors.append((path, message))
-            print(f"facs-audit: error: {path}: {message}", file=sys.stderr)
+    rigs, errors = each_rig(expand_files(args.files), args.object,
+                            lambda snapshot: rig_coverage(snapshot, rulebook, standards))
     text = {"text": to_text, "json": to_json, "csv": to_csv}[args.format](rigs)
     if args.export_map:
         export_maps(rigs, args.export_map)
-    if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise AuditError(f"{args.output}: cannot write the report ({error.strerror})") from None
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    write(text, args.output)
     return 2 if errors else 0
-
-
-def _snapshots(path, object_name):
-    from .blender.load import load_snapshots  # bpy only when rigs are loaded
-    # importers also log through Python (glTF): keep that off the report too
-    with contextlib.redirect_stdout(sys.stderr):
-        return load_snapshots(path, object_name)
 
 
 def rig_coverage(snapshot, rulebook, standards):

@@ -5,7 +5,6 @@ file stops the audit with one clear line.
 """
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
