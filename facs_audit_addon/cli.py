@@ -14,6 +14,8 @@ from .core import AuditError, load_rulebook
 from .core.report import FAIL_ON, NO_BASELINE, Baseline, exit_code, to_json, to_junit, to_text
 from .batch import Job, audit_here, audit_in_jobs
 from . import cmd_standards
+from .core.report_html import to_html
+from .pictures import gather, html_job
 
 #: subcommands in modules of their own: each has add_parser(subparsers) and run(args) -> exit code
 _COMMANDS = {"standards": cmd_standards}
@@ -42,7 +44,9 @@ def build_parser(prog="python -m facs_audit_addon"):
     audit.add_argument("--convention", help="read names with this convention instead of detecting it")
     audit.add_argument("--rules", action="append", default=[], metavar="TOML",
                        help="extra convention or profile file (repeatable)")
-    audit.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    audit.add_argument("--format", choices=("text", "json", "junit", "html"), default="text",
+                       help="html: one self-contained page with pictures of flagged shapes (needs --output)")
+    audit.add_argument("--no-images", action="store_true", help="html without pictures (no rendering)")
     audit.add_argument("--output", help="write the report to this file instead of stdout")
     audit.add_argument("--fail-on", choices=FAIL_ON, default="error",
                        help="lowest severity that makes the exit code 1 (default: error)")
@@ -146,6 +150,8 @@ def _audit(args):
     # One outcome per file, in input order: its RigReports, or the message of its input error.
     outcomes = [None] * len(files)
     job = Job(rulebook, profile, args.convention, args.object)
+    if args.format == "html":
+        job = html_job(args, job)
     finished = audit_in_jobs(files, job, jobs) if jobs > 1 else audit_here(files, job)
     for done, (index, outcome) in enumerate(finished, 1):
         outcomes[index] = outcome
@@ -162,6 +168,8 @@ def _audit(args):
             reports.extend(outcome)
     if args.format == "json":
         text = to_json(reports, input_errors, baseline if args.baseline else None)
+    elif args.format == "html":
+        text = to_html(reports, input_errors, baseline, gather(outcomes))
     elif args.format == "junit":
         text = to_junit(reports, rulebook.findings, args.fail_on, input_errors, baseline)
     else:
