@@ -13,12 +13,12 @@ from . import __version__
 from .core import AuditError, load_rulebook
 from .core.report import FAIL_ON, NO_BASELINE, Baseline, exit_code, to_json, to_junit, to_text
 from .batch import Job, audit_here, audit_in_jobs
-from . import cmd_standards
+from . import cmd_diff, cmd_standards
 from .core.report_html import to_html
 from .pictures import gather, html_job
 
 #: subcommands in modules of their own: each has add_parser(subparsers) and run(args) -> exit code
-_COMMANDS = {"standards": cmd_standards}
+_COMMANDS = {"standards": cmd_standards, "diff": cmd_diff}
 
 SUPPORTED = (".blend", ".fbx", ".glb", ".gltf", ".usd", ".usda", ".usdc", ".usdz")
 
