@@ -24,7 +24,7 @@ class Audited(list):
 class PictureJob(Job):
     """A Job that also pictures each flagged shape (see blender/thumbnails.py)."""
 
-    size: int = 256
+    size: int = 192  # blender.thumbnails.SIZE (not imported here: it imports bpy)
 
     def audit(self, path):
         outcome = super().audit(path)
