@@ -92,7 +92,7 @@ def grouped(findings):
 
 
 def _rig(index, report, baseline, pictures, neutral_class):
-    neutral, shapes = pictures if pictures else (None, {})
+    shapes = pictures[1] if pictures else {}
     out = [f"<section id=\"rig{index}\"><h2>{escape(report.file)}: {escape(report.object)}</h2>",
            f'<p class="meta">profile {escape(report.profile or "-")}, convention '
            f"{escape(report.convention or 'unknown')}, {report.shapes} shapes, {report.vertices} vertices</p>"]
@@ -117,6 +117,10 @@ def _rig(index, report, baseline, pictures, neutral_class):
         if figures:
             out.append('<div class="shapes">' + "".join(figures) + "</div>")
         out.append("</div>")
+    unpictured = {s for f in report.findings for s in f.shapes} - set(shapes)
+    if pictures and unpictured:
+        out.append(f'<p class="meta">{len(unpictured)} flagged shape(s) not pictured (past the first 40 of a '
+                   "rig, not in the mesh, or with broken deltas)</p>")
     out.append("</section>")
     return out
 
