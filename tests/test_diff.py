@@ -122,6 +122,11 @@ def test_input_errors_are_one_line(rigs, tmp_path):
     result = diff(rigs / "old.blend", bad)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert result.stdout == ""
+    result = diff(rigs / "old.blend", rigs / "new.blend", "--object", "Nope")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"facs-audit: error: {rigs / 'old.blend'}: no object named 'Nope'"]
+    result = diff(rigs / "old.blend", rigs / "new.blend", "--object", "Face", "--profile", "facs-film")
+    assert result.returncode == 1 and "  renamed    AU2_L -> AU02_L (cosine 1.000)" in result.stdout
 
 
 REAL_RIGS = [pytest.param(MPFB, marks=pytest.mark.skipif(not BLENDER_5, reason="Blender 4.2 cannot read it")), ICT]
