@@ -11,14 +11,18 @@ from pathlib import Path
 
 from . import __version__
 from .core import AuditError, load_rulebook
-from .core.report import FAIL_ON, NO_BASELINE, Baseline, exit_code, to_json, to_junit, to_text
+from .core.report import FAIL_ON, NO_BASELINE, Baseline, exit_code
 from .batch import Job, audit_here, audit_in_jobs
-from . import cmd_diff, cmd_standards
-from .core.report_html import to_html
+from . import cmd_diff, cmd_fix, cmd_identify, cmd_merge, cmd_standards
 from .pictures import gather, html_job
+from .output import FORMATS, Batch, render, warn_waivers, write
+from .progress import Progress
+from .project import project_config
+from .shard import parse_shard, select, shard_record
 
 #: subcommands in modules of their own: each has add_parser(subparsers) and run(args) -> exit code
-_COMMANDS = {"standards": cmd_standards, "diff": cmd_diff}
+_COMMANDS = {"fix": cmd_fix, "identify": cmd_identify, "merge": cmd_merge, "standards": cmd_standards,
+             "diff": cmd_diff}
 
 SUPPORTED = (".blend", ".fbx", ".glb", ".gltf", ".usd", ".usda", ".usdc", ".usdz")
 
@@ -44,17 +48,21 @@ def build_parser(prog="python -m facs_audit_addon"):
     audit.add_argument("--convention", help="read names with this convention instead of detecting it")
     audit.add_argument("--rules", action="append", default=[], metavar="TOML",
                        help="extra convention or profile file (repeatable)")
-    audit.add_argument("--format", choices=("text", "json", "junit", "html"), default="text",
+    audit.add_argument("--format", choices=FORMATS + ("html",), default="text",
                        help="html: one self-contained page with pictures of flagged shapes (needs --output)")
     audit.add_argument("--no-images", action="store_true", help="html without pictures (no rendering)")
     audit.add_argument("--output", help="write the report to this file instead of stdout")
-    audit.add_argument("--fail-on", choices=FAIL_ON, default="error",
-                       help="lowest severity that makes the exit code 1 (default: error)")
+    audit.add_argument("--fail-on", choices=FAIL_ON,
+                       help="lowest severity that makes the exit code 1 (default: the config's, else error)")
     audit.add_argument("--baseline", metavar="JSON",
                        help="an earlier JSON report: findings already in it are marked known and do not fail")
     audit.add_argument("--jobs", type=_jobs, default=1, metavar="N",
                        help="audit N files at a time: this process and N-1 worker processes, each "
                             "with its own Blender (default: 1); the report is the same whatever N")
+    audit.add_argument("--config", metavar="TOML",
+                       help="project config (default: the nearest facs-audit.toml in this folder or above)")
+    audit.add_argument("--shard", type=parse_shard, metavar="I/N",
+                       help="audit only part I of N of the files (stable, size-balanced; join with merge)")
     for command in _COMMANDS.values():
         command.add_parser(commands)
     listing = commands.add_parser("profiles", help="list delivery profiles and naming conventions")
@@ -135,14 +143,21 @@ def expand_files(paths):
 
 
 def _audit(args):
-    rulebook = _rulebook(args)
+    config = project_config(args)  # fills in the config's profile, rules and fail_on where no flag did
+    rulebook = config.apply(_rulebook(args))
     profile = _profile_name(args, rulebook)
     if args.convention:
         rulebook.convention(args.convention)
     files = expand_files(args.files)
+    waivers = config.waivers_on()
+    shard = None
+    if args.shard:
+        positions, mine = select(files, *args.shard)
+        shard = {"shard": shard_record(*args.shard, files, positions)}
+        files = mine
     # read the baseline before any rig: a bad baseline file is a usage error, not a finding
     baseline = Baseline.load(args.baseline) if args.baseline else NO_BASELINE
-    jobs = min(args.jobs, len(files))
+    jobs = max(1, min(args.jobs, len(files)))
     if jobs > 1 and _inside_blender_binary():
         print("facs-audit: --jobs needs the bpy module (python -m facs_audit_addon); "
               "auditing the files one by one in this Blender", file=sys.stderr)
@@ -153,36 +168,27 @@ def _audit(args):
     if args.format == "html":
         job = html_job(args, job)
     finished = audit_in_jobs(files, job, jobs) if jobs > 1 else audit_here(files, job)
-    for done, (index, outcome) in enumerate(finished, 1):
+    progress = Progress(len(files))
+    for index, outcome in finished:
         outcomes[index] = outcome
         path = files[index]
         if isinstance(outcome, str):
-            print(f"facs-audit: error: {path}: {outcome}", file=sys.stderr)
-        if len(files) > 1:
-            print(f"facs-audit: [{done}/{len(files)}] {path}", file=sys.stderr)
+            progress.message(f"facs-audit: error: {path}: {outcome}")
+        progress.step(path)
+    progress.close()
     reports, input_errors = [], []
     for path, outcome in zip(files, outcomes):
         if isinstance(outcome, str):
             input_errors.append((path, outcome))
         else:
             reports.extend(outcome)
-    if args.format == "json":
-        text = to_json(reports, input_errors, baseline if args.baseline else None)
-    elif args.format == "html":
-        text = to_html(reports, input_errors, baseline, gather(outcomes))
-    elif args.format == "junit":
-        text = to_junit(reports, rulebook.findings, args.fail_on, input_errors, baseline)
-    else:
-        text = to_text(reports, input_errors, baseline)
-    if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise AuditError(f"{args.output}: cannot write the report ({error.strerror})") from None
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    return exit_code(reports, args.fail_on, input_errors, baseline)
+    reports = config.settle(reports, rulebook)
+    batch = Batch(reports, input_errors, baseline, bool(args.baseline), waivers.apply(reports))
+    batch.pictures = gather(outcomes)
+    write(render(args.format, batch, rulebook, args.fail_on, shard), args.output)
+    if not shard:  # a shard sees part of the batch: merge says which waivers matched nothing
+        warn_waivers(waivers)
+    return exit_code(reports, args.fail_on, input_errors, baseline, waivers)
 
 
 # -- --jobs ----------------------------------------------------------------------------------------

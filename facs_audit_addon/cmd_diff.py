@@ -25,8 +25,12 @@ def add_parser(commands):
                         help="extra convention or profile file (repeatable)")
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--output", help="write the diff to this file instead of stdout")
-    parser.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
-                        help="lowest severity of an introduced finding that makes the exit code 1 (default: error)")
+    parser.add_argument("--fail-on", choices=("error", "warning", "never"),
+                        help="lowest severity of an introduced finding that makes the exit code 1 "
+                             "(default: the config's, else error)")
+    parser.add_argument("--config", metavar="TOML",
+                        help="project config, as for audit: its rule choices, severities and waivers apply "
+                             "(default: the nearest facs-audit.toml in this folder or above)")
     return parser
 
 
@@ -35,14 +39,16 @@ def run(args):
     from .core import AuditError
     from .core.delivery_diff import diff_rig, load_diff_settings
     from .core.report import failing
+    from .project import project_config
 
-    rulebook = _rulebook(args)
+    config = project_config(args)  # fills in profile, rules and fail_on where no flag did
+    rulebook = config.apply(_rulebook(args))
     profile = _profile_name(args, rulebook)
     if args.convention:
         rulebook.convention(args.convention)
     settings = load_diff_settings()
-    old = _audited(args.old, args, rulebook, profile)
-    new = _audited(args.new, args, rulebook, profile)
+    old = _audited(args.old, args, rulebook, profile, config)
+    new = _audited(args.new, args, rulebook, profile, config)
     diffs = [diff_rig(old[o][:2] if o else None, new[n][:2] if n else None, settings, new[n][2] if n else None)
              for o, n in _pairs(list(old), list(new))]
     text = {"text": to_text, "json": to_json, "markdown": to_markdown}[args.format](args.old, args.new, diffs)
@@ -54,10 +60,12 @@ def run(args):
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
-    return int(any(failing(f, args.fail_on) for d in diffs for f in d.introduced))
+    # a waived finding does not fail the gate here either
+    waivers = config.waivers_on().apply([d.new for d in diffs if d.new])
+    return int(any(failing(f, args.fail_on, d.new, waivers=waivers) for d in diffs for f in d.introduced))
 
 
-def _audited(path, args, rulebook, profile):
+def _audited(path, args, rulebook, profile, config):
     """{object name: (snapshot, report, context)} of one delivery (one-line AuditError naming the file)."""
     from .blender.load import load_snapshots  # bpy only when rigs are loaded
     from .core import RigInputError, audit_rig
@@ -69,6 +77,7 @@ def _audited(path, args, rulebook, profile):
         for snapshot in load_snapshots(path, args.object):
             try:
                 report = audit_rig(snapshot, rulebook, profile=profile, convention=args.convention, file=path)
+                report = config.settle([report], rulebook)[0]
                 context = audit_context(snapshot, rulebook, profile=profile, convention=args.convention)
             except RigInputError as error:
                 raise RigInputError(f"{path}: {error}") from None

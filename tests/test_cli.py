@@ -220,8 +220,19 @@ def test_baseline_gates_only_new_findings(sample, tmp_path):
     worse = edited(rig, tmp_path / "worse", 'obj.shape_key_remove(keys["AU14_L"])')
     result = audit(worse, "--profile", "facs-core", "--baseline", baseline, "--format", "json")
     assert result.returncode == 1
-    new = [f["aus"] for r in json.loads(result.stdout)["rigs"] for f in r["findings"] if not f["known"]]
-    assert new == [["AU14"]]
+    # the missing sides are one line; it is new because one of its gaps (AU14) is
+    new = [(f["aus"], f["measures"]["gaps"]) for r in json.loads(result.stdout)["rigs"] for f in r["findings"]
+           if not f["known"]]
+    assert new == [(["AU12", "AU14"], [["AU12", "R"], ["AU14", "L"]])]
+    # and known again once the baseline has both
+    accepted = tmp_path / "accepted_worse.json"
+    audit(worse, "--profile", "facs-core", "--format", "json", "--output", accepted)
+    (tmp_path / "fixed").mkdir()
+    fixed = edited(worse, tmp_path / "fixed", 'obj.shape_key_remove(keys["AU20_L"])')
+    assert audit(fixed, "--profile", "facs-core", "--baseline", accepted).returncode == 1
+    assert audit(worse, "--profile", "facs-core", "--baseline", accepted).returncode == 0
+    # a gap fixed since: the remaining one is still known, on a line of its own
+    assert audit(rig, "--profile", "facs-core", "--baseline", accepted).returncode == 0
     bad = audit(rig, "--baseline", tmp_path / "missing.json")
     assert bad.returncode == 2 and "cannot read the baseline" in bad.stderr
 

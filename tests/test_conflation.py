@@ -47,15 +47,21 @@ def test_au23_variants_indistinct():
     assert "both horizontal" in found[0].message
 
 
-def test_single_au23_of_one_type_when_the_profile_needs_both():
+def test_single_au23_counts_as_its_measured_type():
+    # one AU23 shape that tightens horizontally: coverage counts it as AU23 H and misses only V, in one
+    # finding; no conflation line repeats it
     _, shapes = mouth_face()
     shapes["AU23"] = shapes.pop("AU23H")
     del shapes["AU23V"]
-    found = [f for f in audit(shapes, profile="facs-film").findings if f.rule == "conflation.variants-indistinct"]
-    assert [f.shapes for f in found] == [("AU23",)]
-    assert "horizontal" in found[0].message and "vertical" in found[0].message
+    found = [f for f in audit(shapes, profile="facs-film").findings
+             if "AU23" in f.aus and f.rule.startswith(("coverage.", "conflation.variants"))]
+    assert [(f.rule, f.shapes, f.measures["variants"]) for f in found] == [
+        ("coverage.missing-variant", ("AU23",), ["V"])]
+    assert found[0].message.startswith("Missing AU23 vertical (Lip Tightener): AU23 is the horizontal type by measure "
+                                       "(lip_tightening_axis +")
+    assert "no shape is vertical (cinches the lips top to bottom)" in found[0].message
     # facs-core takes any AU23
-    assert [f for f in audit(shapes, profile="facs-core").findings if f.rule == "conflation.variants-indistinct"] == []
+    assert [f for f in audit(shapes, profile="facs-core").findings if "AU23" in f.aus] == []
 
 
 def test_lips_part_that_rotates_the_jaw_looks_like_au26():

@@ -167,3 +167,17 @@ def test_real_rig_against_a_modified_copy(rig, tmp_path):
     assert rig_diff["renamed"] == [{"old": renamed, "new": "v2_" + renamed, "cosine": 1.0}]
     assert [c["shape"] for c in rig_diff["changed"]] == [scaled]
     assert rig_diff["changed"][0]["largest_mm"] > 0 and rig_diff["neutral"] is None
+
+
+def test_project_config_applies_to_the_diff(rigs, tmp_path):
+    config = tmp_path / "facs-audit.toml"
+    config.write_text('profile = "facs-film"\n\n[[waivers]]\nrule = "symmetry.pair-mismatch"\n'
+                      'shapes = ["AU12_L", "AU12_R"]\nreason = "right smile is resculpted next week"\n'
+                      "expires = 2999-12-31\n")
+    result = diff(rigs / "old.blend", rigs / "new.blend", "--config", config, "--format", "json")
+    assert result.returncode == 0, result.stderr[-2000:]  # the new error is waived
+    rig, = document(result)["rigs"]
+    assert keys(rig["findings"]["introduced"])[0] == ("error", "symmetry.pair-mismatch", ["AU12_L", "AU12_R"])
+    config.write_text('profile = "facs-film"\n\n[severity]\n"symmetry.pair-mismatch" = "warning"\n')
+    assert diff(rigs / "old.blend", rigs / "new.blend", "--config", config).returncode == 0
+    assert diff(rigs / "old.blend", rigs / "new.blend", "--config", config, "--fail-on", "warning").returncode == 1

@@ -58,6 +58,13 @@ def _break(path, old, new):
     ("profiles/arkit_52.toml", '"tongueOut",', '"tongueOut", "tongueIn",', "profile.require_names[52]"),
     ("findings.toml", 'severity = "warning"', 'severity = "fatal"', "naming.unknown-name.severity"),
     ("naming.toml", "set_prefix = '^(?P<set>", "set_prefix = '^(?P<set", "set_prefix"),
+    ("naming.toml", 'rest_names = ["neutral",', 'rest_names = [1,', "rest_names[0]"),
+    ("catalog.toml", 'now = "AD34"', 'now = "AD99"', "AU13.former[0].now"),
+    ("catalog.toml", 'measure = "cheek_puff"', 'measure = "puffiness"', "AU13.former[0].shows.measure"),
+    ("catalog.toml", 'words = ["slit"]', 'words = []', "AU42.former[0].words"),
+    ("catalog.toml", 'manual = "FACS 1978", words = ["slit"]', 'year = 1978, words = ["slit"]', "AU42.former[0].year"),
+    ("catalog.toml", 'variant_names = { H = "horizontal"', 'variant_names = { X = "horizontal"',
+     "AU23.variant_names.X"),
 ])
 def test_malformed_rule_file_names_file_and_key(rules_copy, relative, old, new, key):
     _break(rules_copy / relative, old, new)

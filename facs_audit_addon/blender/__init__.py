@@ -6,9 +6,9 @@ The CLI command lets a Blender binary run the audit: ``blender -b --command facs
 
 import bpy
 
-from . import operators, props, standards_ui, ui
+from . import fix_ops, operators, props, standards_ui, ui
 
-_modules = (props, operators, ui, standards_ui)
+_modules = (props, operators, ui, fix_ops, standards_ui)
 #: handles from register_cli_command, released in unregister
 _cli_handles = []
 

@@ -5,6 +5,7 @@ command line or a script, not from an interactive session with unsaved work. The
 read, never saved.
 """
 
+import os
 from pathlib import Path
 
 import bpy
@@ -75,13 +76,16 @@ def _open(path, suffix):
     # read_homefile, not read_factory_settings: the latter also resets the preferences, which disables
     # every add-on, this extension included, when the audit runs inside Blender (--command facs_audit).
     bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True, load_ui=False)
+    # Blender 4.2 resolves a relative path that starts with "../" against another folder than the
+    # current one: hand it the absolute path (reports keep the path as given)
+    filepath = os.path.abspath(path)
     try:
         if suffix in BLEND:
             # use_scripts=False overrides the "Auto Run Python Scripts" preference for this file: text
             # blocks marked to run stay inert and scripted drivers are refused (bpy.app.autoexec_fail).
-            bpy.ops.wm.open_mainfile(filepath=str(path), load_ui=False, use_scripts=False)
+            bpy.ops.wm.open_mainfile(filepath=filepath, load_ui=False, use_scripts=False)
         else:
-            _importer(path, suffix)(filepath=str(path))
+            _importer(path, suffix)(filepath=filepath)
     except RuntimeError as error:
         raise RigInputError(f"{path}: cannot read the file: {_first_line(error)}") from None
     # Importers may leave parent transforms unevaluated; matrix_world must be current.

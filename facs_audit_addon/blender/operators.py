@@ -27,23 +27,33 @@ class FACS_AUDIT_OT_run_audit(MeshWithShapeKeys, bpy.types.Operator):
     bl_description = "Audit the active mesh's shape keys against the FACS rules of the chosen profile"
 
     def execute(self, context):
-        from ..core import AuditError, AuditSession, load_rulebook
-        from .extract import snapshot_from_object
+        from ..core import AuditError
 
         obj = context.active_object
-        if obj.mode == 'EDIT':
-            obj.update_from_editmode()  # shape keys edited in Edit Mode are not in the mesh data yet
-        profile = context.scene.facs_audit.profile
         try:
-            session = AuditSession(load_rulebook(), profile=None if profile == AUTO else profile,
-                                   file=bpy.data.filepath)
-            report = session.audit(snapshot_from_object(obj, source=bpy.data.filepath))
+            report = audit_object(context, obj)
         except AuditError as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
-        _sessions.clear()
-        _sessions[obj.name] = (session, _key_names(obj))
         return finish(self, context, obj, report)
+
+
+def audit_object(context, obj):
+    """Full audit of ``obj`` with the panel's settings, kept for the quick re-audit; returns the RigReport.
+
+    The one audit every operator shares (operators never call each other). Raises AuditError.
+    """
+    from ..core import AuditSession, load_rulebook
+    from .extract import snapshot_from_object
+
+    if obj.mode == 'EDIT':
+        obj.update_from_editmode()  # shape keys edited in Edit Mode are not in the mesh data yet
+    profile = context.scene.facs_audit.profile
+    session = AuditSession(load_rulebook(), profile=None if profile == AUTO else profile, file=bpy.data.filepath)
+    report = session.audit(snapshot_from_object(obj, source=bpy.data.filepath))
+    _sessions.clear()
+    _sessions[obj.name] = (session, _key_names(obj))
+    return report
 
 
 #: The last full audit per object name, for the fast re-audit. Module-level on purpose: it holds

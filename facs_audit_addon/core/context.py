@@ -27,6 +27,8 @@ class ShapeSet:
     #: name -> convention, for names read with another convention than the set's own
     foreign: dict = field(default_factory=dict)
     unknown: list = field(default_factory=list)
+    #: rest poses (naming.toml rest_names: _Neutral, a viseme sil): move nothing on purpose
+    rest: list = field(default_factory=list)
 
     @property
     def recognised(self):
@@ -36,8 +38,10 @@ class ShapeSet:
 class AuditContext:
     """Inputs and cached measures for one rig audit."""
 
-    def __init__(self, snapshot, rulebook, sets, primary_profile, scratch=None):
+    def __init__(self, snapshot, rulebook, sets, primary_profile, scratch=None, chosen_profile=None):
         self.snapshot = snapshot
+        #: the profile the user asked for (--profile), None when each set follows its convention's default
+        self.chosen_profile = chosen_profile
         self.scratch = scratch
         self.rulebook = rulebook
         self.sets = sets
@@ -67,6 +71,16 @@ class AuditContext:
 
     def action(self, code):
         return self.rulebook.catalog[code]
+
+    def label(self, parsed):
+        """A parsed name's action, variant and side in words for messages: ``AU13 left``, ``AU23 horizontal``."""
+        from .text import action_label
+        return action_label(parsed.au, parsed.side, self.action(parsed.au).variant_word(parsed.variant))
+
+    def asked(self, shape_set):
+        """Whether the user asked for the profile ``shape_set`` is held to (see engine.audit_context)."""
+        chosen = self.chosen_profile
+        return chosen is None or shape_set.profile is None or shape_set.profile.name == chosen.name
 
     def touches(self, *names):
         """Whether work on ``names`` is needed: always in a full audit, only for focus shapes otherwise."""
@@ -234,7 +248,7 @@ def _motion_row(delta, out):
 
 
 #: cached measures of the whole face that an incremental re-audit keeps as they are
-_HELD = ("snapshot", "rulebook", "sets", "primary_profile", "_set_of", "scratch", "frame", "mirror_map", "region_masks")
+_HELD = ("snapshot", "rulebook", "sets", "primary_profile", "chosen_profile", "_set_of", "scratch", "frame", "mirror_map", "region_masks")
 
 
 def _plain(value):

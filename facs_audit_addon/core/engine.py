@@ -1,12 +1,16 @@
 """Run every check over one rig snapshot and return its report. No I/O happens here."""
 
+from dataclasses import replace
+
 import numpy as np
 
 from .checks import CHECKS
 from .context import AuditContext, ShapeSet
 from .errors import RigInputError
+from .fixes import fixes_for
 from .model import RigReport, ShapeSetInfo
 from .names import NameReader
+from .rulebook import normalize
 
 
 def audit_rig(snapshot, rulebook, *, profile=None, convention=None, file="", scratch=None):
@@ -21,7 +25,20 @@ def audit_rig(snapshot, rulebook, *, profile=None, convention=None, file="", scr
         Memory for the audit's large arrays, reused by the next rig (batches).
     """
     ctx = audit_context(snapshot, rulebook, profile=profile, convention=convention, scratch=scratch)
-    return report_from(ctx, [f for check in CHECKS for f in check(ctx) if f is not None], file)
+    return report_from(ctx, run_checks(ctx), file)
+
+
+def run_checks(ctx):
+    """Every check's findings on ``ctx`` (see drop_shadowed)."""
+    return drop_shadowed([f for check in CHECKS for f in check(ctx) if f is not None])
+
+
+def drop_shadowed(findings):
+    """Findings less ``conflation.identified-as-other`` on shapes a conflation, co-activation or earlier-
+    meaning finding already names: the geometric reading speaks only where no rule said what the shape is."""
+    named = {shape for f in findings if (f.category in ("conflation", "coactivation") or f.rule == "naming.former-meaning")
+             and f.rule != "conflation.identified-as-other" for shape in f.shapes}
+    return [f for f in findings if f.rule != "conflation.identified-as-other" or not set(f.shapes) & named]
 
 
 def audit_context(snapshot, rulebook, *, profile=None, convention=None, scratch=None):
@@ -38,12 +55,14 @@ def audit_context(snapshot, rulebook, *, profile=None, convention=None, scratch=
     sets = read_sets(snapshot.names, rulebook, chosen, convention)
     main = main_set(sets)
     primary = main.profile if main else (chosen or rulebook.profile("generic"))
-    return AuditContext(snapshot, rulebook, sets, primary, scratch)
+    # Profiles the user asked for: with --profile, only the sets held to it; without, each set's own
+    # default (coverage of the other sets is summarised in one info line each, see checks/coverage.py)
+    return AuditContext(snapshot, rulebook, sets, primary, scratch, chosen_profile=chosen)
 
 
 def report_from(ctx, findings, file=""):
     """The RigReport of a context and its findings (sorted: reports are byte-stable)."""
-    findings = sorted(findings, key=lambda f: f.sort_key())
+    findings = sorted((replace(f, fixes=fixes_for(f, ctx.rulebook)) for f in findings), key=lambda f: f.sort_key())
     main = main_set(ctx.sets)
     infos = tuple(ShapeSetInfo(s.prefix, s.convention, s.profile.name if s.profile else "", len(s.names),
                                len(s.parsed) + len(s.combinations)) for s in ctx.sets)
@@ -64,8 +83,11 @@ def read_sets(names, rulebook, chosen_profile=None, forced_convention=None):
     for name in names:
         groups.setdefault(reader.set_of(name), []).append(name)
     sets = []
+    rest = set(rulebook.naming.rest_names)
     for prefix, members in groups.items():
         shape_set = ShapeSet(prefix=prefix, names=members)
+        shape_set.rest = [n for n in members if any(normalize(c) in rest for c in reader.candidates(n))]
+        members = [n for n in members if n not in shape_set.rest]
         parses = {c: {n: reader.parse_with(rulebook.conventions[c], n) for n in members} for c in rulebook.conventions}
         counts = {c: sum(p is not None for p in parsed.values()) for c, parsed in parses.items()}
         preferred = chosen_profile.conventions if chosen_profile else ()
@@ -93,7 +115,7 @@ def read_sets(names, rulebook, chosen_profile=None, forced_convention=None):
 
 
 def _profile_for(shape_set, rulebook, chosen, recognised_sets):
-    share = (len(shape_set.parsed) + len(shape_set.combinations)) / len(shape_set.names)
+    share = (len(shape_set.parsed) + len(shape_set.combinations)) / max(1, len(shape_set.names) - len(shape_set.rest))
     if share < rulebook.naming.min_recognised_share:
         return rulebook.profile("generic")
     if chosen is not None and (not chosen.conventions or shape_set.convention in chosen.conventions

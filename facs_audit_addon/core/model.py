@@ -102,6 +102,8 @@ class Finding:
     measures: dict = field(default_factory=dict)
     #: offending vertex indices (worst first, capped) for selection in Blender
     vertices: tuple = ()
+    #: ids of the fixes that apply (core/fixes.py), filled in when the report is made
+    fixes: tuple = ()
 
     def sort_key(self):
         return (SEVERITIES.index(self.severity), self.category, self.rule, self.shapes, self.message)

@@ -11,7 +11,8 @@ from html import escape
 
 from .. import __version__
 from .model import SEVERITIES
-from .report import NO_BASELINE, totals
+from .report import NO_BASELINE, _waiver_note, totals
+from .waivers import NO_WAIVERS
 
 #: badge colours per severity (the screenshot test looks for them)
 COLOURS = {"error": "#c62828", "warning": "#e67700", "info": "#1565c0"}
@@ -38,8 +39,8 @@ figcaption{font-family:monospace;font-size:12px;text-align:center}
 """
 
 
-def to_html(reports, input_errors=(), baseline=NO_BASELINE, pictures=None):
-    """The page as a string.
+def to_html(reports, input_errors=(), baseline=NO_BASELINE, pictures=None, waivers=NO_WAIVERS):
+    """The page as a string (findings marked known and waived as in the text report).
 
     pictures : dict, optional
         ``{(file, object): (neutral png bytes, {shape: png bytes})}`` (see pictures.PictureJob).
@@ -54,6 +55,8 @@ def to_html(reports, input_errors=(), baseline=NO_BASELINE, pictures=None):
             f'<p class="meta">facs-audit {escape(__version__)}: {len(reports)} rig(s) audited'
             + (f", {len(input_errors)} file(s) could not be audited" if input_errors else "") + "</p>",
             _summary(reports, counts)]
+    if waivers.notes():
+        out.append('<ul class="waivers">' + "".join(f"<li>{escape(line)}</li>" for line in waivers.notes()) + "</ul>")
     if input_errors:
         out.append('<ul class="errors">' + "".join(f"<li>{escape(f)}: error: {escape(m)}</li>"
                                                    for f, m in input_errors) + "</ul>")
@@ -63,7 +66,7 @@ def to_html(reports, input_errors=(), baseline=NO_BASELINE, pictures=None):
                    "a finding points at.</p>")
     neutral_class = {key: f"n{i}" for i, key in enumerate(sorted(pictures))}
     for index, report in enumerate(reports):
-        out += _rig(index, report, baseline, pictures.get((report.file, report.object)),
+        out += _rig(index, report, baseline, waivers, pictures.get((report.file, report.object)),
                     neutral_class.get((report.file, report.object)))
     out.append("</body></html>")
     return "\n".join(out) + "\n"
@@ -91,7 +94,7 @@ def grouped(findings):
     return list(groups.values())
 
 
-def _rig(index, report, baseline, pictures, neutral_class):
+def _rig(index, report, baseline, waivers, pictures, neutral_class):
     shapes = pictures[1] if pictures else {}
     out = [f"<section id=\"rig{index}\"><h2>{escape(report.file)}: {escape(report.object)}</h2>",
            f'<p class="meta">profile {escape(report.profile or "-")}, convention '
@@ -103,7 +106,8 @@ def _rig(index, report, baseline, pictures, neutral_class):
         worst = min((f.severity for f in group), key=SEVERITIES.index)
         out.append(f'<div class="group {worst}">')
         for finding in group:
-            known = ' <span class="known">(known)</span>' if baseline.known(report, finding) else ""
+            note = (" (known)" if baseline.known(report, finding) else "") + _waiver_note(waivers.match(report, finding))
+            known = f' <span class="known">{escape(note.strip())}</span>' if note else ""
             out.append(f'<div class="finding"><span class="badge {finding.severity}">{finding.severity}</span> '
                        f'<span class="rule">{escape(finding.rule)}</span> {escape(finding.message)}{known}</div>')
         figures = []

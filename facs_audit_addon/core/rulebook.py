@@ -45,6 +45,29 @@ class Action:
     note: str
     #: the code means different actions in the 1978 and 2002 manuals
     ambiguous: bool = False
+    #: variant id -> the word messages use for it (AU23 H -> "horizontal"); the id itself otherwise
+    variant_names: dict = field(default_factory=dict)
+    #: earlier meanings of the code (Former entries), read from the words of a shape name
+    former: tuple = ()
+    #: what the code means in FACS 2002 when ``name`` is an earlier meaning (AU41, AU42, AU44)
+    current: str = ""
+
+    def variant_word(self, variant):
+        return self.variant_names.get(variant, variant)
+
+
+@dataclass(frozen=True)
+class Former:
+    """An earlier meaning of a code (AU13 "Cheek Puffer" in FACS 1978) and how a name reveals it."""
+
+    name: str
+    manual: str
+    #: normalised words; a shape name containing one of them uses this meaning
+    words: tuple
+    #: the catalogued action that carries this meaning today (puffing: AD34)
+    now: str
+    #: pairs.Bound a shape built with this meaning shows (a puff: cheek_puff above 0.45), or None
+    shows: object = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +123,8 @@ class NamingRules:
     max_listed_unknown: int
     combination_joiners: tuple
     min_recognised_share: float = 0.5
+    #: normalised names of rest poses (neutral, viseme sil) that move nothing on purpose
+    rest_names: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +134,8 @@ class FindingRule:
     severity: str
     summary: str
     why: str
+    #: stable ids of the fixes that may resolve this rule's findings (see core/fixes.py)
+    fixes: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -123,6 +150,8 @@ class Rulebook:
     #: parsed coactivation.toml (see pairs.py), or None when absent
     coactivation: object = None
     root: str = ""
+    #: parsed identify.toml (see identify.py), or None when absent
+    identify: object = None
 
     def profile(self, name):
         if name not in self.profiles:
@@ -169,7 +198,7 @@ class _Doc:
         value = self.get(table, key, list, where, default=[], required=required)
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                self.fail(f"{where}.{key}[{i}]", f"expected str, got {type(item).__name__}")
+                self.fail(f"{where}.{key}[{i}]" if where else f"{key}[{i}]", f"expected str, got {type(item).__name__}")
         return tuple(value)
 
     def only(self, table, allowed, where):
@@ -233,13 +262,18 @@ def load_rulebook(rules_dir=None, extra_files=()):
         from .pairs import parse_coactivation
         doc = _Doc(root / "coactivation.toml")
         coactivation = parse_coactivation(doc, catalog, findings)
-    return Rulebook(catalog=catalog, conventions=conventions, profiles=profiles, naming=naming,
+    book = Rulebook(catalog=catalog, conventions=conventions, profiles=profiles, naming=naming,
                     findings=findings, regions=regions, coactivation=coactivation, root=str(root))
+    if regions is not None and (root / "identify.toml").is_file():
+        from dataclasses import replace
+        from .identify import load_identify_rules
+        book = replace(book, identify=load_identify_rules(book))
+    return book
 
 
 def _load_catalog(doc):
     allowed = {"name", "kind", "muscles", "regions", "laterality", "variants", "mirror", "mirror_variants", "note",
-               "ambiguous"}
+               "ambiguous", "variant_names", "former", "current"}
     catalog = {}
     for code, entry in doc.data.items():
         if not isinstance(entry, dict):
@@ -263,42 +297,84 @@ def _load_catalog(doc):
             if not (isinstance(pair, list) and len(pair) == 2 and all(p in variants for p in pair)):
                 doc.fail(f"{code}.mirror_variants[{i}]", "expected a pair of this entry's variants")
             mirror_variants[pair[0]], mirror_variants[pair[1]] = pair[1], pair[0]
+        variant_names = doc.get(entry, "variant_names", dict, code, default={})
+        for variant, word in variant_names.items():
+            if variant not in variants or not isinstance(word, str) or not word:
+                doc.fail(f"{code}.variant_names.{variant}", "expected a word for one of this entry's variants")
         catalog[code] = Action(
             code=code, name=doc.get(entry, "name", str, code, required=True), kind=kind,
             muscles=doc.strings(entry, "muscles", code), regions=doc.strings(entry, "regions", code, required=True),
             laterality=laterality, variants=variants, mirror=doc.get(entry, "mirror", str, code, default=""),
             mirror_variants=mirror_variants, note=doc.get(entry, "note", str, code, default=""),
-            ambiguous=doc.get(entry, "ambiguous", bool, code, default=False))
+            ambiguous=doc.get(entry, "ambiguous", bool, code, default=False), variant_names=dict(variant_names),
+            former=tuple(_former(doc, item, f"{code}.former[{i}]")
+                         for i, item in enumerate(doc.get(entry, "former", list, code, default=[]))),
+            current=doc.get(entry, "current", str, code, default=""))
     for code, action in catalog.items():
         if action.mirror and action.mirror not in catalog:
             doc.fail(f"{code}.mirror", f"unknown action '{action.mirror}'")
+        for i, former in enumerate(action.former):
+            if former.now not in catalog or former.now == code:
+                doc.fail(f"{code}.former[{i}].now", f"expected another catalog action, got '{former.now}'")
     return catalog
 
 
+def _former(doc, item, key):
+    """One earlier meaning: { name, manual, words, now, shows = { measure, above | below } }."""
+    from .pairs import Bound
+    from .signatures import MEASURES
+
+    if not isinstance(item, dict):
+        doc.fail(key, "expected a table like { name = \"Cheek Puffer\", manual = \"FACS 1978\", words = [...], now = \"AD34\" }")
+    doc.only(item, {"name", "manual", "words", "now", "shows"}, key)
+    words = tuple(normalize(w) for w in doc.strings(item, "words", key, required=True))
+    if not words or not all(words):
+        doc.fail(f"{key}.words", "expected one or more non-empty words")
+    shows = doc.get(item, "shows", dict, key)
+    bound = None
+    if shows is not None:
+        doc.only(shows, {"measure", "above", "below"}, f"{key}.shows")
+        measure = doc.get(shows, "measure", str, f"{key}.shows", required=True)
+        if measure not in MEASURES:
+            doc.fail(f"{key}.shows.measure", f"unknown measure '{measure}' (known: {', '.join(sorted(MEASURES))})")
+        above, below = (doc.get(shows, k, (int, float), f"{key}.shows") for k in ("above", "below"))
+        if (above is None) == (below is None):
+            doc.fail(f"{key}.shows", "give exactly one of 'above' and 'below'")
+        bound = Bound(measure, None if above is None else float(above), None if below is None else float(below))
+    return Former(name=doc.get(item, "name", str, key, required=True),
+                  manual=doc.get(item, "manual", str, key, required=True), words=words,
+                  now=doc.get(item, "now", str, key, required=True), shows=bound)
+
+
 def _load_findings(doc):
+    from .fixes import FIXES  # here, not at the top: fixes.py reads names through names.py, which imports this module
     findings = {}
     for rule_id, entry in doc.data.items():
         if not re.fullmatch(r"[a-z]+\.[a-z0-9-]+", rule_id):
             doc.fail(rule_id, "rule ids look like 'category.kebab-name'")
         if not isinstance(entry, dict):
             doc.fail(rule_id, "expected a table")
-        doc.only(entry, {"category", "severity", "summary", "why"}, rule_id)
+        doc.only(entry, {"category", "severity", "summary", "why", "fixes"}, rule_id)
         category = doc.get(entry, "category", str, rule_id, required=True)
         if category not in CATEGORIES or not rule_id.startswith(category + "."):
             doc.fail(f"{rule_id}.category", f"must be one of {', '.join(CATEGORIES)} and prefix the id")
         severity = doc.get(entry, "severity", str, rule_id, required=True)
         if severity not in SEVERITIES:
             doc.fail(f"{rule_id}.severity", f"must be one of {', '.join(SEVERITIES)}")
+        fixes = doc.strings(entry, "fixes", rule_id)
+        for i, fix in enumerate(fixes):
+            if fix not in FIXES:
+                doc.fail(f"{rule_id}.fixes[{i}]", f"unknown fix '{fix}' (known: {', '.join(FIXES)})")
         findings[rule_id] = FindingRule(rule_id, category, severity,
                                         doc.get(entry, "summary", str, rule_id, required=True),
-                                        doc.get(entry, "why", str, rule_id, required=True))
+                                        doc.get(entry, "why", str, rule_id, required=True), fixes)
     return findings
 
 
 def _load_naming(doc):
     data = doc.data
     doc.only(data, {"strip_prefixes", "set_prefix", "left", "right", "separators", "max_listed_unknown",
-                    "combination_joiners", "min_recognised_share"}, "")
+                    "combination_joiners", "min_recognised_share", "rest_names"}, "")
     strip = []
     for i, pattern in enumerate(doc.strings(data, "strip_prefixes", "")):
         try:
@@ -315,7 +391,8 @@ def _load_naming(doc):
         separators=doc.get(data, "separators", str, "", default="_.- "),
         max_listed_unknown=doc.get(data, "max_listed_unknown", int, "", default=12),
         combination_joiners=doc.strings(data, "combination_joiners", ""),
-        min_recognised_share=float(doc.get(data, "min_recognised_share", (int, float), "", default=0.5)))
+        min_recognised_share=float(doc.get(data, "min_recognised_share", (int, float), "", default=0.5)),
+        rest_names=tuple(normalize(n) for n in doc.strings(data, "rest_names", "")))
 
 
 def _parse_target(doc, value, key, catalog):

@@ -7,8 +7,8 @@ findings that involve none of them are kept. The face frame, mirror map, regions
 are properties of the head, held from the last full audit (``audit`` re-estimates them).
 """
 
-from .checks import CHECKS
-from .engine import audit_context, report_from
+from .checks.meaning import former_meaning
+from .engine import audit_context, report_from, run_checks
 from .errors import RigInputError
 
 
@@ -25,7 +25,7 @@ class AuditSession:
     def audit(self, snapshot):
         """Full audit of ``snapshot``; the session takes ownership of its delta array."""
         self.context = audit_context(snapshot, self.rulebook, **self.options)
-        self.report = report_from(self.context, _run(self.context), self.file)
+        self.report = report_from(self.context, run_checks(self.context), self.file)
         return self.report
 
     def update(self, changed):
@@ -48,7 +48,7 @@ class AuditSession:
         affected = self._affected(set(changed))
         context = self.context.refreshed(rows, affected)
         kept = [f for f in self.report.findings if not affected.intersection(f.shapes)]
-        fresh = [f for f in _run(context) if affected.intersection(f.shapes)]
+        fresh = [f for f in run_checks(context) if affected.intersection(f.shapes)]
         self.context = context
         self.context.focus = None
         self.report = report_from(context, kept + fresh, self.file)
@@ -68,8 +68,7 @@ class AuditSession:
         out = set(names)
         for shape_set in {id(ctx.set_of(n)): ctx.set_of(n) for n in names if ctx.set_of(n)}.values():
             out |= {n for n, p in shape_set.parsed.items() if p.au in related}
+            # an earlier-meaning finding compares its shapes with every other shape of the set
+            out |= {n for n, p in shape_set.parsed.items() if former_meaning(ctx, n, p) is not None}
         return out
 
-
-def _run(context):
-    return [f for check in CHECKS for f in check(context) if f is not None]

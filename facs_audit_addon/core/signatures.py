@@ -33,7 +33,13 @@ MEASURES = {
     "nose_bridge_share": "{:.2f} of the motion is on the nose bridge",
     "below_eye": "the motion is centred {:.2f} eye spacings below the upper lid",
     "peak_rise": "the most-moved vertices move {:.2f} of their motion up",
+    "cheek_puff": "the cheeks move {:.2f} of the shape's motion outward",
+    "chin_sideways": "the chin moves {:+.2f} of its motion toward the character's left",
 }
+
+#: the head's half-width in mouth half-widths: the cheek's outward direction turns from forward to
+#: sideways over it (an adult head is about 15 cm wide, the mouth about 5 cm)
+HEAD_HALF_WIDTH = 3.0
 
 #: fewest anchor peaks (shapes x sides) to trust an anchor, and how far (in anchor half-spacings) the
 #: typical peak may lie from their median
@@ -61,6 +67,9 @@ class FaceGeometry:
     lower_center: object = None
     chin: object = None
     nose_bridge: object = None
+    cheeks: object = None
+    #: (n, 3) outward direction (lateral, up, forward) of the face surface at each cheek vertex
+    outward: object = None
     #: side ('L'/'R') -> (lateral, up) of the upper-lid peak
     eyes: object = None
     eye_spacing: float = 0.0
@@ -137,7 +146,16 @@ def _mouth_zones(ctx, local, corners, by_au):
         "chin": (np.abs(u) < 0.55) & (v > -2.0) & (v < -0.9) & (f > -0.8),
         # above the nostrils and below the eyes: AU9 wrinkles it, AU10 leaves it alone
         "nose_bridge": (np.abs(u) < 0.9) & (v > 1.5) & (v < 2.8) & (f > -1.5),
+        # beside the mouth, from below the lip line to the cheekbone: where a puff inflates the face
+        "cheeks": (np.abs(u) > 1.1) & (np.abs(u) < 2.8) & (v > -1.0) & (v < 2.0) & (f > -2.5),
+        "outward": _outward(u),
     }
+
+
+def _outward(u):
+    """(n, 3) unit vectors (lateral, up, forward): forward at the midline, turning sideways toward the ears."""
+    s = np.clip(np.abs(u) / HEAD_HALF_WIDTH, 0.0, 0.95)
+    return np.stack([np.sign(u) * s, np.zeros_like(s), np.sqrt(1.0 - s * s)], axis=1).astype(np.float32)
 
 
 class Signatures:
@@ -291,6 +309,23 @@ class Signatures:
         if not weights or sum(weights) < MIN_ZONE_ENERGY * total:
             return np.nan
         return float(np.average(heights, weights=weights))
+
+    def _cheek_puff(self, i):
+        # share of the whole shape's motion that pushes the cheeks out: a puff scores high, a corner pull
+        # that drags the cheek up scores near 0
+        g = self.geometry
+        if g.cheeks is None:
+            return np.nan
+        zone = self._zone(i, g.cheeks)
+        total = self._total_energy(i)
+        if zone is None or total <= 0:
+            return 0.0 if total > 0 else np.nan
+        deltas, lengths, _, _, index = zone
+        return float(np.dot(lengths, np.einsum("ij,ij->i", deltas, g.outward[index]))) / total
+
+    def _chin_sideways(self, i):
+        zone = self._zone(i, self.geometry.chin, side=False)
+        return np.nan if zone is None else self._cosine(zone, zone[0][:, 0])
 
     def _peak_rise(self, i):
         motion = self.ctx.motion[i]

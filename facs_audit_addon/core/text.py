@@ -11,6 +11,6 @@ def listing(names, most=8):
 
 
 def action_label(au, side="", variant=""):
-    """``AU23 vertical (V) left``-style words for a message."""
+    """``AU23 vertical left``-style words for a message (``variant`` already a word: catalog variant_word)."""
     text = au + (f" {variant}" if variant else "")
     return text + (f" {SIDE_WORDS[side]}" if side in ("L", "R") else "")

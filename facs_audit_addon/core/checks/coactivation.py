@@ -41,7 +41,7 @@ def check_baked_pairs(ctx):
                 if baked.bound.hit(value):
                     yield _finding(
                         ctx, pair, "coactivation.baked-pair",
-                        f"{name} ({parsed.label}) {baked.says} ({other}): "
+                        f"{name} ({ctx.label(parsed)}) {baked.says} ({other}): "
                         f"{signatures.describe(baked.bound.measure, value)}. {pair.reason}",
                         shapes=(name,), aus=(parsed.au, other.code), side=parsed.side,
                         measures={baked.bound.measure: value, "pair": pair.label})
@@ -61,7 +61,7 @@ def check_combination_names(ctx):
                 pair = rules.pair_between(p, q, "names")
                 if pair is not None:
                     yield _finding(ctx, pair, "coactivation.combination-name",
-                                   f"{name} combines {p.label} with {q.label}: {pair.reason}",
+                                   f"{name} combines {ctx.label(p)} with {ctx.label(q)}: {pair.reason}",
                                    shapes=(name,), aus=(p.au, q.au), measures={"pair": pair.label})
 
 
@@ -83,7 +83,7 @@ def check_shared_drivers(ctx):
             continue
         controls = ", ".join(f"{target[0]}: {target[1]}" if len(target) > 1 else str(target[0]) for target in common)
         yield _finding(ctx, pair, "coactivation.shared-driver",
-                       f"{first.shape} ({p.label}) and {second.shape} ({q.label}) are driven by the same control "
+                       f"{first.shape} ({ctx.label(p)}) and {second.shape} ({ctx.label(q)}) are driven by the same control "
                        f"({controls}): {pair.reason}",
                        shapes=(first.shape, second.shape), aus=(p.au, q.au),
                        measures={"targets": [list(t) for t in common], "pair": pair.label})
@@ -113,7 +113,7 @@ def check_animation_overlap(ctx):
         text = ", ".join(f"{_frame(lo)}-{_frame(hi)}" if hi != lo else _frame(lo) for lo, hi in ranges)
         count = len(ranges)
         yield _finding(ctx, pair, "coactivation.animation-overlap",
-                       f"{a} ({p.label}) and {b} ({q.label}) are both above {limit:g} on "
+                       f"{a} ({ctx.label(p)}) and {b} ({ctx.label(q)}) are both above {limit:g} on "
                        f"frame{'s' if count > 1 or ranges[0][0] != ranges[0][1] else ''} {text}: {pair.reason}",
                        shapes=(a, b), aus=(p.au, q.au),
                        measures={"frames": [[lo, hi] for lo, hi in ranges], "threshold": limit, "pair": pair.label})

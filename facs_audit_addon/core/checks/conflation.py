@@ -33,7 +33,7 @@ def check_duplicates(ctx):
             group = rules.interchangeable_group(p.au, q.au)
             if group is not None and not _wants_distinct(ctx.profile_of(first), p.au, q.au):
                 continue
-        labels = [f"{n} ({x.label})" if x else n for n, x in ((first, p), (second, q))]
+        labels = [f"{n} ({ctx.label(x)})" if x else n for n, x in ((first, p), (second, q))]
         yield ctx.finding(
             "conflation.duplicate-shapes",
             f"{labels[0]} and {labels[1]} are near-identical (cosine {value:.3f}, size ratio {ratio:.2f}).",
@@ -53,39 +53,57 @@ def check_conflations(ctx):
     rules = ctx.rulebook.coactivation
     if rules is None or not rules.conflations:
         return
-    signatures = ctx.signatures
+    from .meaning import former_meaning
     hits = {}
     for i, name, parsed in ctx.focused_shapes():
-        for rule in rules.conflations:
-            if not rule.au.matches(parsed) or (parsed.variant and not rule.au.variant):
-                continue  # a half action (AU22 upper lip only) is not held to the whole action's signature
-            value = signatures.measure(i, rule.bound.measure)
-            if rule.relative_to:
-                other = _partner(ctx, name, parsed, rule.relative_to)
-                base = signatures.measure(other, rule.bound.measure) if other is not None else np.nan
-                if rule.relative == "difference":
-                    value = value - base
-                elif np.isfinite(base) and base > 1e-6:
-                    value = value / base
-                else:
-                    continue  # a ratio to nothing (or to an opposite motion) says nothing
-            if rule.bound.hit(value):
-                hits.setdefault((name, rule.rule, rule.looks_like), []).append((rule, value))
+        if former_meaning(ctx, name, parsed) is not None:
+            continue  # named for an earlier FACS meaning: naming.former-meaning says what the shape is
+        for rule, value in conflation_hits(ctx, i, name, parsed):
+            hits.setdefault((name, rule.rule, rule.looks_like), []).append((rule, value))
     for (name, rule_id, looks_like), found in hits.items():
         parsed = ctx.parsed(name)
-        parts = []
-        for rule, value in found:
-            what = signatures.describe(rule.bound.measure, value)
-            if rule.relative_to:
-                other = _partner_label(ctx, name, parsed, rule.relative_to)
-                what = (f"{rule.bound.measure} is {value:.2f} times {other}'s" if rule.relative == "ratio"
-                        else f"{rule.bound.measure} is {value:+.2f} against {other}'s")
-            parts.append(f"{rule.says}: {what}")
+        parts = [f"{rule.says}: {describe_hit(ctx, name, parsed, rule, value)}" for rule, value in found]
         yield ctx.finding(
-            rule_id, f"{name} ({parsed.label}) looks like {looks_like}: {'; '.join(parts)}.",
+            rule_id, f"{name} ({ctx.label(parsed)}) looks like {looks_like}: {'; '.join(parts)}.",
             shapes=(name,), aus=(parsed.au, looks_like), side=parsed.side,
             measures={"looks_like": looks_like,
                       **{rule.bound.measure + (f"_{rule.relative}" if rule.relative_to else ""): value for rule, value in found}})
+
+
+def conflation_hits(ctx, i, name, parsed):
+    """(ConflationRule, value) of every [[conflation]] rule shape ``i`` (``name``) breaks."""
+    signatures = ctx.signatures
+    for rule in ctx.rulebook.coactivation.conflations:
+        if not rule.au.matches(parsed) or (parsed.variant and not rule.au.variant):
+            continue  # a half action (AU22 upper lip only) is not held to the whole action's signature
+        value = signatures.measure(i, rule.bound.measure)
+        if rule.relative_to:
+            other = _partner(ctx, name, parsed, rule.relative_to)
+            base = signatures.measure(other, rule.bound.measure) if other is not None else np.nan
+            if rule.relative == "difference":
+                value = value - base
+            elif np.isfinite(base) and base > 1e-6:
+                value = value / base
+            else:
+                continue  # a ratio to nothing (or to an opposite motion) says nothing
+        if rule.bound.hit(value):
+            yield rule, value
+
+
+def describe_hit(ctx, name, parsed, rule, value):
+    """The measured value of a broken conflation rule, in words."""
+    if not rule.relative_to:
+        return ctx.signatures.describe(rule.bound.measure, value)
+    other = _partner_label(ctx, name, parsed, rule.relative_to)
+    return (f"{rule.bound.measure} is {value:.2f} times {other}'s" if rule.relative == "ratio"
+            else f"{rule.bound.measure} is {value:+.2f} against {other}'s")
+
+
+def measured_variant(ctx, i, rule):
+    """(value, variant) of shape ``i`` under a [[variants]] rule: the variant its measure shows, '' if neither."""
+    value = ctx.signatures.measure(i, rule.measure)
+    first, second = rule.variants
+    return value, (first if value > rule.split else second if value < -rule.split else "")
 
 
 def check_distinct(ctx):
@@ -98,26 +116,27 @@ def check_distinct(ctx):
         for (i, a, p), (j, b, q) in _pairs_of(ctx, first, second):
             value = cosines.cosine(i, j)
             if value > ctx.threshold("conflation_cosine", a):
-                yield ctx.finding(rule_id, f"{a} ({p.label}) and {b} ({q.label}) are near-identical "
+                yield ctx.finding(rule_id, f"{a} ({ctx.label(p)}) and {b} ({ctx.label(q)}) are near-identical "
                                            f"(cosine {value:.2f}): {reason}",
                                   shapes=(a, b), aus=(p.au, q.au), measures={"cosine": value})
 
 
 def check_variants(ctx):
-    """Variants that must look different (AU23 horizontal/vertical): same shape twice, or one type only."""
+    """Variants that must look different (AU23 horizontal/vertical) built as the same shape twice.
+
+    A shape named without a variant is typed by its measure in coverage (checks/coverage.py).
+    """
     rules = ctx.rulebook.coactivation
     if rules is None:
         return
     cosines = ctx.shape_cosines
-    signatures = ctx.signatures
     for rule in rules.variants:
         first, second = rule.variants
         shapes = [(i, name, parsed) for i, name, parsed in ctx.mapped_shapes() if parsed.au == rule.au]
         typed = {variant: [s for s in shapes if s[2].variant == variant] for variant in rule.variants}
 
         def kind(i):
-            value = signatures.measure(i, rule.measure)
-            return value, (first if value > rule.split else second if value < -rule.split else "")
+            return measured_variant(ctx, i, rule)
 
         for (i, a, p) in typed[first]:
             for (j, b, q) in typed[second]:
@@ -132,27 +151,9 @@ def check_variants(ctx):
                 else:
                     continue
                 yield ctx.finding("conflation.variants-indistinct",
-                                  f"{a} ({p.label}) and {b} ({q.label}) are {why}: {rule.reason}",
+                                  f"{a} ({ctx.label(p)}) and {b} ({ctx.label(q)}) are {why}: {rule.reason}",
                                   shapes=(a, b), aus=(rule.au,), side=p.side if p.side == q.side else "B",
                                   measures={"cosine": value, rule.measure: [va, vb]})
-        for (i, name, parsed) in shapes:
-            if parsed.variant or not _needs_variants(ctx.profile_of(name), rule):
-                continue
-            value, found = kind(i)
-            if not found:
-                continue
-            missing = rule.names[1 - rule.variants.index(found)]
-            yield ctx.finding("conflation.variants-indistinct",
-                              f"{name} ({parsed.label}) is {rule.names[rule.variants.index(found)]} only "
-                              f"({rule.measure} {value:.2f}); profile {ctx.profile_of(name).name} also needs "
-                              f"the {missing} type.",
-                              shapes=(name,), aus=(rule.au,), side=parsed.side,
-                              measures={rule.measure: value, "type": found})
-
-
-def _needs_variants(profile, rule):
-    wanted = {v for r in profile.requirements if rule.au in r.aus for v in r.variants}
-    return set(rule.variants) <= wanted
 
 
 def _pairs_of(ctx, first, second):

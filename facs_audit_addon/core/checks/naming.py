@@ -3,18 +3,21 @@
 import re
 
 from ..text import listing
+from .coverage import required_aus
 
 
 def check_naming(ctx):
     most = ctx.rulebook.naming.max_listed_unknown
     for shape_set in ctx.sets:
         where = f" in set {shape_set.prefix}_" if shape_set.prefix else ""
-        read = len(shape_set.names) - len(shape_set.unknown)
-        if shape_set.prefix and read < ctx.rulebook.naming.min_recognised_share * len(shape_set.names):
+        total = len(shape_set.names) - len(shape_set.rest)  # rest poses (AA_VI_00_Sil) are read as such
+        read = total - len(shape_set.unknown)
+        if shape_set.prefix and read < ctx.rulebook.naming.min_recognised_share * total:
             # a vendor set (visemes, tracker extras) that no convention covers: one summary line
             yield ctx.finding("naming.unrecognised-set",
-                              f"{len(shape_set.unknown)} of {len(shape_set.names)} shapes{where} match no known "
-                              f"naming convention ({listing(shape_set.unknown, 4)}); they are not audited against FACS.",
+                              f"{len(shape_set.unknown)} of {total} shapes{where} match no known "
+                              f"naming convention ({listing(shape_set.unknown, 4)}); they are not audited against FACS"
+                              + (f" ({listing(shape_set.rest, 2)}: rest pose)." if shape_set.rest else "."),
                               shapes=shape_set.unknown, measures={"count": len(shape_set.unknown), "read": read})
             if not shape_set.recognised:
                 continue
@@ -41,7 +44,7 @@ def _duplicates(ctx, shape_set, where):
         if len(names) > 1:
             parsed = shape_set.parsed[names[0]]
             yield ctx.finding("naming.duplicate-mapping",
-                              f"{_joined(names)} map to {parsed.label}{where}; keep one or rename the others.",
+                              f"{_joined(names)} map to {ctx.label(parsed)}{where}; keep one or rename the others.",
                               shapes=names, aus=(parsed.au,), side=parsed.side)
 
 
@@ -107,15 +110,16 @@ def _code_problems(ctx, shape_set):
 
 def _orphan_combinations(ctx, shape_set):
     present = {parsed.key for parsed in shape_set.parsed.values()}
+    covered = required_aus(shape_set.profile)  # a required action only in combinations: coverage says so
     by_au = {}
     for parsed in shape_set.parsed.values():
         by_au.setdefault(parsed.au, set()).add(parsed.side)
     for name, combination in shape_set.combinations.items():
-        missing = [part.label for part in combination.parts
-                   if part.key not in present and not (part.side == "B" and by_au.get(part.au))]
+        missing = [ctx.label(part) for part in combination.parts
+                   if part.key not in present and not (part.side == "B" and by_au.get(part.au)) and part.au not in covered]
         if missing:
             yield ctx.finding("naming.orphan-combination",
-                              f"{name} combines {' + '.join(p.label for p in combination.parts)} but the rig has no "
+                              f"{name} combines {' + '.join(ctx.label(p) for p in combination.parts)} but the rig has no "
                               f"{', '.join(missing)} shape.",
                               shapes=(name,), aus=tuple(p.au for p in combination.parts))
 

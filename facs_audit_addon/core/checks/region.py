@@ -83,7 +83,7 @@ def check_regions(ctx):
                   if not allowed[r] and shares[r] >= 0.01}
         energy = ctx.motion[i].astype(np.float32) ** 2
         off_limits = energy * masks.weights[rows].sum(axis=0)
-        what = f"{name} ({parsed.label})" if parsed.label != name else name
+        what = f"{name} ({ctx.label(parsed)})" if parsed.label != name else name
         finding = ctx.finding(
             "region.leakage",
             f"{what} moves the {label}: {shares[worst]:.0%} of its motion; {outside:.0%} in all falls outside "

@@ -69,9 +69,9 @@ def check_symmetry(ctx):
                 yield _one_side(ctx, i, name, parsed, lateral)
 
 
-def _what(name, parsed):
-    """``AU_12_L_LipCornerPuller (AU12_L)``, or just the name when it is the label."""
-    return name if parsed.label == name else f"{name} ({parsed.label})"
+def _what(ctx, name, parsed):
+    """``AU_12_L_LipCornerPuller (AU12 left)``, or just the name when it is the label (AU12_L)."""
+    return name if parsed.label == name else f"{name} ({ctx.label(parsed)})"
 
 
 def _empty(ctx, i, name):
@@ -134,7 +134,7 @@ def _self_symmetry(ctx, i, name, parsed, lateral):
     region, share = region_words(ctx, squared)
     finding = ctx.finding(
         "symmetry.bilateral-asymmetric",
-        f"{_what(name, parsed)} is bilateral but lopsided: {error:.0%} relative difference from its mirror "
+        f"{_what(ctx, name, parsed)} is bilateral but lopsided: {error:.0%} relative difference from its mirror "
         f"image, worst in the {region}; the {heavy} side carries {max(left, right) / sides:.0%} "
         f"of its motion.",
         shapes=(name,), aus=(parsed.au,), side="B",
@@ -179,7 +179,7 @@ def _one_side(ctx, i, name, parsed, lateral):
     measures.update(threshold=warning, error_threshold=limit)
     finding = ctx.finding(
         "symmetry.side-crossover",
-        f"{_what(name, parsed)} is one-sided but {wrong_share:.0%} of its motion crosses the midline into the "
+        f"{_what(ctx, name, parsed)} is one-sided but {wrong_share:.0%} of its motion crosses the midline into the "
         f"{region}, beyond the {band / ctx.frame.width:.0%}-of-face-width fall-off band.",
         shapes=(name,), aus=(parsed.au,), side=parsed.side, measures=measures,
         vertices=worst_vertices(misplaced))
