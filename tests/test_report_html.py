@@ -145,3 +145,15 @@ def test_chromium_shows_the_report_and_its_pictures(pages, tmp_path):
     assert grey(shot) - grey(plain) > 4 * 4000
     blue = lambda p: int(((p[..., 2].astype(int) - p[..., 0] > 80) & (p[..., 2] > 120)).sum())
     assert blue(shot) - blue(plain) > 100
+
+
+def test_waived_findings_are_marked_as_in_the_text_report(rigs, tmp_path):
+    config = tmp_path / "facs-audit.toml"
+    config.write_text('profile = "facs-film"\n\n[[waivers]]\nrule = "region.leakage"\nshapes = ["AU12_L"]\n'
+                      'reason = "brow <fix> next week"\nexpires = 2999-12-31\n')
+    page = tmp_path / "waived.html"
+    result = run("-m", "facs_audit_addon", "audit", rigs / "leak.blend", "--config", config, "--format", "html",
+                 "--no-images", "--output", page)
+    assert result.returncode == 1  # AU12_R's leakage is not waived
+    text = page.read_text(encoding="utf-8")
+    assert text.count('<span class="known">(waived until 2999-12-31: brow &lt;fix&gt; next week)</span>') == 1
