@@ -13,14 +13,16 @@ from . import __version__
 from .core import AuditError, load_rulebook
 from .core.report import FAIL_ON, NO_BASELINE, Baseline, exit_code
 from .batch import Job, audit_here, audit_in_jobs
-from . import cmd_fix, cmd_identify, cmd_merge, cmd_standards
+from . import cmd_diff, cmd_fix, cmd_identify, cmd_merge, cmd_standards
+from .pictures import gather, html_job
 from .output import FORMATS, Batch, render, warn_waivers, write
 from .progress import Progress
 from .project import project_config
 from .shard import parse_shard, select, shard_record
 
 #: subcommands in modules of their own: each has add_parser(subparsers) and run(args) -> exit code
-_COMMANDS = {"fix": cmd_fix, "identify": cmd_identify, "merge": cmd_merge, "standards": cmd_standards}
+_COMMANDS = {"fix": cmd_fix, "identify": cmd_identify, "merge": cmd_merge, "standards": cmd_standards,
+             "diff": cmd_diff}
 
 SUPPORTED = (".blend", ".fbx", ".glb", ".gltf", ".usd", ".usda", ".usdc", ".usdz")
 
@@ -46,7 +48,9 @@ def build_parser(prog="python -m facs_audit_addon"):
     audit.add_argument("--convention", help="read names with this convention instead of detecting it")
     audit.add_argument("--rules", action="append", default=[], metavar="TOML",
                        help="extra convention or profile file (repeatable)")
-    audit.add_argument("--format", choices=FORMATS, default="text")
+    audit.add_argument("--format", choices=FORMATS + ("html",), default="text",
+                       help="html: one self-contained page with pictures of flagged shapes (needs --output)")
+    audit.add_argument("--no-images", action="store_true", help="html without pictures (no rendering)")
     audit.add_argument("--output", help="write the report to this file instead of stdout")
     audit.add_argument("--verbose", action="store_true",
                        help="text format: one line per finding (default: minor findings of one kind folded)")
@@ -177,6 +181,8 @@ def _audit(args):
     # One outcome per file, in input order: its RigReports, or the message of its input error.
     outcomes = [None] * len(files)
     job = Job(rulebook, profile, args.convention, args.object)
+    if args.format == "html":
+        job = html_job(args, job)
     finished = audit_in_jobs(files, job, jobs) if jobs > 1 else audit_here(files, job)
     progress = Progress(len(files))
     for index, outcome in finished:
@@ -194,6 +200,7 @@ def _audit(args):
             reports.extend(outcome)
     reports = config.settle(reports, rulebook)
     batch = Batch(reports, input_errors, baseline, bool(args.baseline), waivers.apply(reports), args.verbose)
+    batch.pictures = gather(outcomes)
     write(render(args.format, batch, rulebook, args.fail_on, shard), args.output)
     if not shard:  # a shard sees part of the batch: merge says which waivers matched nothing
         warn_waivers(waivers)

@@ -23,6 +23,8 @@ class Batch:
     waivers: object = NO_WAIVERS
     #: text format: one line per finding instead of minor ones folded
     verbose: bool = False
+    #: pictures of flagged shapes for the HTML page (see pictures.py)
+    pictures: dict = field(default_factory=dict)
 
 
 def render(fmt, batch, rulebook, fail_on, extra=None):
@@ -35,6 +37,9 @@ def render(fmt, batch, rulebook, fail_on, extra=None):
     if fmt == "sarif":
         from .core.report_sarif import to_sarif
         return to_sarif(batch, rulebook)
+    if fmt == "html":
+        from .core.report_html import to_html
+        return to_html(batch.reports, batch.input_errors, batch.baseline, batch.pictures, batch.waivers)
     if fmt == "markdown":
         from .core.report_markdown import to_markdown
         return to_markdown(batch, fail_on)

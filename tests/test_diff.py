@@ -1,0 +1,183 @@
+"""``diff OLD NEW`` on real .blend files: shapes added, removed, renamed (by geometry) and reshaped,
+findings fixed and introduced, exit codes. Deliveries are built by tests/diff_deliveries.py with bpy."""
+
+import json
+import subprocess
+import sys
+import textwrap
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = Path("/work/shared/real_rigs")
+MPFB = REAL / "mpfb_expression_units" / "makehuman_mpfb_expression_units.blend"
+ICT = REAL / "ict_facekit" / "ict_facekit_57shapes.glb"
+#: Blender 4.2 cannot read the MPFB file (saved by a newer Blender)
+BLENDER_5 = int(version("bpy").split(".")[0]) >= 5
+sys.path.insert(0, str(Path(__file__).parent))
+
+from diff_deliveries import deliveries  # noqa: E402
+
+
+def run(*args):
+    return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def diff(*args):
+    return run("-m", "facs_audit_addon", "diff", *args)
+
+
+@pytest.fixture(scope="module")
+def rigs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("deliveries")
+    result = run("tests/diff_deliveries.py", folder)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return folder
+
+
+def document(result):
+    assert result.stdout.startswith("{"), result.stderr[-2000:]
+    return json.loads(result.stdout)
+
+
+def keys(findings):
+    return [(f["severity"], f["rule"], f["shapes"]) for f in findings]
+
+
+def test_diff_of_two_deliveries(rigs):
+    result = diff(rigs / "old.blend", rigs / "new.blend", "--profile", "facs-film", "--format", "json")
+    assert result.returncode == 1  # the pair mismatch is a new error
+    rig, = document(result)["rigs"]
+    assert rig["deltas_compared"] and rig["note"] == ""
+    assert rig["added"] == ["browsUp"]
+    assert rig["removed"] == ["funnyFace"]
+    assert rig["renamed"] == [{"old": "AU2_L", "new": "AU02_L", "cosine": 1.0}]  # found by its deltas
+    assert [c["shape"] for c in rig["changed"]] == ["AU12_R", "AU17"]
+    _, _, old, _ = deliveries()
+    peak = {name: float(np.linalg.norm(old[name], axis=1).max()) for name in ("AU12_R", "AU17")}
+    au12, au17 = rig["changed"]
+    assert au12["largest_mm"] == pytest.approx(0.55 * peak["AU12_R"] * 1000, abs=2e-3)  # metres -> mm
+    assert au17["largest_mm"] == pytest.approx(0.2 * peak["AU17"] * 1000, abs=2e-3)
+    assert au12["regions"][0]["region"] == "right lip corner"
+    assert {r["region"] for r in au17["regions"]} <= {"left lower lip", "right lower lip", "chin"}
+    assert rig["neutral"] is None
+    assert keys(rig["findings"]["fixed"]) == [("warning", "naming.unknown-name", ["funnyFace"])]
+    assert keys(rig["findings"]["introduced"]) == [("error", "symmetry.pair-mismatch", ["AU12_L", "AU12_R"]),
+                                                   ("warning", "naming.unknown-name", ["browsUp"])]
+    assert rig["findings"]["unchanged"] == []
+    assert document(result)["summary"] == {"added": 1, "removed": 1, "renamed": 1, "changed": 2, "fixed": 1,
+                                           "introduced": 2, "unchanged": 0}
+
+
+def test_text_diff_and_gate_levels(rigs):
+    result = diff(rigs / "old.blend", rigs / "new.blend", "--profile", "facs-film")
+    lines = result.stdout.splitlines()
+    assert lines[1:6] == ["Face: 71 -> 71 shapes", "  added      browsUp", "  removed    funnyFace",
+                          "  renamed    AU2_L -> AU02_L (cosine 1.000)", lines[5]]
+    assert lines[5].startswith("  changed    AU12_R: up to 4.13 mm (") and lines[5].endswith("in the right lip corner (59%)")
+    assert lines[-1] == "1 added, 1 removed, 1 renamed, 2 changed; findings: 1 fixed, 2 introduced, 0 unchanged"
+    assert diff(rigs / "old.blend", rigs / "new.blend", "--profile", "facs-film", "--fail-on", "never").returncode == 0
+    # the other way round the pair mismatch is fixed; only a warning comes in
+    back = diff(rigs / "new.blend", rigs / "old.blend", "--profile", "facs-film", "--format", "json")
+    assert back.returncode == 0
+    rig, = document(back)["rigs"]
+    assert rig["renamed"] == [{"old": "AU02_L", "new": "AU2_L", "cosine": 1.0}]
+    assert keys(rig["findings"]["introduced"]) == [("warning", "naming.unknown-name", ["funnyFace"])]
+    assert diff(rigs / "new.blend", rigs / "old.blend", "--profile", "facs-film", "--fail-on", "warning").returncode == 1
+
+
+def test_same_delivery_changes_nothing(rigs):
+    result = diff(rigs / "old.blend", rigs / "old.blend", "--profile", "facs-film", "--format", "json")
+    assert result.returncode == 0
+    rig, = document(result)["rigs"]
+    assert (rig["added"], rig["removed"], rig["renamed"], rig["changed"]) == ([], [], [], [])
+    assert keys(rig["findings"]["unchanged"]) == [("warning", "naming.unknown-name", ["funnyFace"])]
+
+
+def test_other_topology_compares_names_and_findings_only(rigs):
+    result = diff(rigs / "old.blend", rigs / "topo.blend", "--profile", "facs-film")
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[1] == ("Face: 71 -> 70 shapes (deltas cannot be compared: the meshes differ "
+                                             "(22699 vertices before, 23183 now))")
+    assert "changed " not in result.stdout and "renamed " not in result.stdout
+    assert "  removed    funnyFace" in result.stdout
+
+
+def test_markdown_diff(rigs):
+    result = diff(rigs / "old.blend", rigs / "new.blend", "--profile", "facs-film", "--format", "markdown")
+    assert result.returncode == 1
+    assert "| Face | 1 | 1 | 1 | 2 | 1 | 2 | 0 |" in result.stdout.splitlines()
+    assert "- renamed `AU2_L` → `AU02_L` (cosine 1.000)" in result.stdout
+
+
+def test_input_errors_are_one_line(rigs, tmp_path):
+    result = diff(tmp_path / "missing.blend", rigs / "old.blend")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"facs-audit: error: {tmp_path / 'missing.blend'}: no such file"]
+    bad = tmp_path / "bad.blend"
+    bad.write_bytes(b"not a blend file")
+    result = diff(rigs / "old.blend", bad)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""
+    result = diff(rigs / "old.blend", rigs / "new.blend", "--object", "Nope")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"facs-audit: error: {rigs / 'old.blend'}: no object named 'Nope'"]
+    result = diff(rigs / "old.blend", rigs / "new.blend", "--object", "Face", "--profile", "facs-film")
+    assert result.returncode == 1 and "  renamed    AU2_L -> AU02_L (cosine 1.000)" in result.stdout
+
+
+REAL_RIGS = [pytest.param(MPFB, marks=pytest.mark.skipif(not BLENDER_5, reason="Blender 4.2 cannot read it")), ICT]
+
+
+@pytest.mark.parametrize("rig", REAL_RIGS, ids=lambda path: path.parent.name)
+def test_real_rig_against_a_modified_copy(rig, tmp_path):
+    if not rig.is_file():
+        pytest.skip("shared real rigs not present")
+    copy = tmp_path / "v2.blend"
+    load = (f"bpy.ops.wm.open_mainfile(filepath={str(rig)!r}, load_ui=False, use_scripts=False)" if rig.suffix == ".blend"
+            else f"bpy.ops.wm.read_factory_settings(use_empty=True); bpy.ops.import_scene.gltf(filepath={str(rig)!r})")
+    script = textwrap.dedent(f"""
+        import bpy, numpy as np
+        {load}
+        obj = next(o for o in bpy.data.objects if o.type == 'MESH' and o.data.shape_keys)
+        blocks = obj.data.shape_keys.key_blocks
+        names = [b.name for b in blocks][1:]
+        print("NAMES", *names[:3], flush=True)
+        basis = np.empty(len(obj.data.vertices) * 3, np.float32)
+        blocks[0].data.foreach_get("co", basis)
+        co = np.empty_like(basis)
+        blocks[names[2]].data.foreach_get("co", co)
+        blocks[names[2]].data.foreach_set("co", basis + 1.5 * (co - basis))
+        blocks[names[0]].name = "v2_" + names[0]
+        obj.shape_key_remove(blocks[names[1]])
+        bpy.ops.wm.save_as_mainfile(filepath={str(copy)!r})
+        from facs_audit_addon.process import exit_now
+        exit_now(0)
+    """)
+    made = run("-c", script)
+    assert made.returncode == 0, made.stderr[-2000:]
+    renamed, removed, scaled = next(line.split()[1:] for line in made.stdout.splitlines() if line.startswith("NAMES "))
+    result = diff(rig, copy, "--format", "json")
+    assert result.returncode in (0, 1), result.stderr[-2000:]
+    rig_diff, = document(result)["rigs"]
+    assert rig_diff["added"] == [] and rig_diff["removed"] == [removed]
+    assert rig_diff["renamed"] == [{"old": renamed, "new": "v2_" + renamed, "cosine": 1.0}]
+    assert [c["shape"] for c in rig_diff["changed"]] == [scaled]
+    assert rig_diff["changed"][0]["largest_mm"] > 0 and rig_diff["neutral"] is None
+
+
+def test_project_config_applies_to_the_diff(rigs, tmp_path):
+    config = tmp_path / "facs-audit.toml"
+    config.write_text('profile = "facs-film"\n\n[[waivers]]\nrule = "symmetry.pair-mismatch"\n'
+                      'shapes = ["AU12_L", "AU12_R"]\nreason = "right smile is resculpted next week"\n'
+                      "expires = 2999-12-31\n")
+    result = diff(rigs / "old.blend", rigs / "new.blend", "--config", config, "--format", "json")
+    assert result.returncode == 0, result.stderr[-2000:]  # the new error is waived
+    rig, = document(result)["rigs"]
+    assert keys(rig["findings"]["introduced"])[0] == ("error", "symmetry.pair-mismatch", ["AU12_L", "AU12_R"])
+    config.write_text('profile = "facs-film"\n\n[severity]\n"symmetry.pair-mismatch" = "warning"\n')
+    assert diff(rigs / "old.blend", rigs / "new.blend", "--config", config).returncode == 0
+    assert diff(rigs / "old.blend", rigs / "new.blend", "--config", config, "--fail-on", "warning").returncode == 1
