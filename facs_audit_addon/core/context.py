@@ -157,13 +157,25 @@ class AuditContext:
     @cached_property
     def region_masks(self):
         """RegionMasks (see regions.py) of the basis, or None when the rulebook has no regions."""
-        from .regions import RegionRules, motion_gate, region_masks
+        from .regions import RegionRules, region_masks
         rules = self.rulebook.regions
         if not isinstance(rules, RegionRules):
             return None
-        gates = {name: motion_gate(self._peak_motion(region.moved_by), self._peak_motion(region.not_moved_by))
-                 for name, region in rules.regions.items() if region.moved_by}
-        return region_masks(rules, self.frame, self.snapshot.basis, self.snapshot.vertex_groups, gates)
+        return region_masks(rules, self.frame, self.snapshot.basis, self.snapshot.vertex_groups, self.region_gates)
+
+    @cached_property
+    def region_gates(self):
+        """{region: (n,) float32 or None}: motion gates of the regions with ``moved_by`` actions."""
+        return self.gates_now()
+
+    def gates_now(self):
+        """region_gates computed from the current motion (uncached: a re-audit compares it with the held one)."""
+        from .regions import RegionRules, motion_gate
+        rules = self.rulebook.regions
+        if not isinstance(rules, RegionRules):
+            return {}
+        return {name: motion_gate(self._peak_motion(region.moved_by), self._peak_motion(region.not_moved_by))
+                for name, region in rules.regions.items() if region.moved_by}
 
     @cached_property
     def rigid_explained(self):
@@ -234,7 +246,8 @@ def _motion_row(delta, out):
 
 
 #: cached measures of the whole face that an incremental re-audit keeps as they are
-_HELD = ("snapshot", "rulebook", "sets", "primary_profile", "_set_of", "scratch", "frame", "mirror_map", "region_masks")
+_HELD = ("snapshot", "rulebook", "sets", "primary_profile", "_set_of", "scratch", "frame", "mirror_map", "region_masks",
+         "region_gates")
 
 
 def _plain(value):

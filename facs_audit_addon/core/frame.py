@@ -69,6 +69,8 @@ class Frame:
     #: share of the face's vertices with a mirror partner across the plane
     matched: float = 1.0
     notes: tuple = ()
+    #: the mirror plane as found: (normal, offset, matched, notes, tolerance); a re-audit reuses it (see estimate_frame)
+    plane: tuple = None
 
     @property
     def normal(self):
@@ -85,11 +87,15 @@ class Frame:
         return np.asarray(vectors, dtype=np.float32) @ self.axes.T
 
 
-def estimate_frame(ctx, mirror_tolerance=None):
+def estimate_frame(ctx, mirror_tolerance=None, held=None):
     """The Frame of ``ctx.snapshot`` (see the module docstring for what is verified and estimated).
 
     mirror_tolerance : float, optional
         Match radius for the mirror plane, relative to the face size (default: the profile's).
+    held : Frame, optional
+        An earlier frame of the same basis and tolerance. The mirror plane depends only on the basis
+        and the moving vertices; when those are the same, the held plane is reused instead of searched
+        again (the costly part), so the result is what a fresh estimate gives.
     """
     basis = ctx.snapshot.basis
     n = basis.shape[0]
@@ -110,9 +116,15 @@ def estimate_frame(ctx, mirror_tolerance=None):
     # The mirror plane is a property of the head's topology, not of where the shapes happen to move:
     # match every vertex near the moving ones (a body stays out). A ball about their centroid clips a
     # symmetric head symmetrically however it is turned; an axis-aligned box would not.
-    reach = np.linalg.norm(basis - points.mean(axis=0), axis=1)
-    head = basis[reach <= 0.625 * scale]
-    normal, offset, matched = _mirror_plane(points, head, tolerance, scale, notes)
+    if (held is not None and held.plane is not None and held.plane[4] == tolerance
+            and np.array_equal(held.active, active)):
+        normal, offset, matched, plane_notes, _ = held.plane
+        notes.extend(plane_notes)
+    else:
+        reach = np.linalg.norm(basis - points.mean(axis=0), axis=1)
+        head = basis[reach <= 0.625 * scale]
+        normal, offset, matched = _mirror_plane(points, head, tolerance, scale, notes)
+    plane = (normal, offset, matched, tuple(notes), tolerance)
     weights = peak[active].astype(np.float64) ** 2
     eye, mouth = (_landmark(ctx, basis, codes) for codes in _landmark_codes(ctx))
     up = _up_axis(points, normal, eye, mouth, notes)
@@ -135,7 +147,18 @@ def estimate_frame(ctx, mirror_tolerance=None):
                  width=float(lateral_extent) or float(scale), low=local.min(axis=0), high=local.max(axis=0),
                  eye=None if eye is None else frame.local(eye[None])[0],
                  mouth=None if mouth is None else frame.local(mouth[None])[0],
-                 matched=matched, notes=tuple(notes))
+                 matched=matched, notes=tuple(notes), plane=plane)
+
+
+def same_frame(a, b):
+    """Whether two frames are identical in every value a check reads (the held plane aside)."""
+    for name in ("scale", "center", "active", "axes", "width", "low", "high", "eye", "mouth", "matched", "notes"):
+        x, y = getattr(a, name), getattr(b, name)
+        if (x is None) != (y is None):
+            return False
+        if x is not None and not np.array_equal(np.asarray(x), np.asarray(y)):
+            return False
+    return True
 
 
 def _diagonal(points):
