@@ -7,6 +7,8 @@ from pathlib import Path
 import bpy
 from bpy.props import BoolProperty, StringProperty
 
+from .props import with_update
+
 #: the add-on's module: "bl_ext.<repo>.facs_audit" as an extension, "facs_audit" as a legacy add-on
 ADDON = __package__.rsplit(".facs_audit_addon", 1)[0] if ".facs_audit_addon" in __package__ else "facs_audit"
 #: the shipped examples folder (in the zip too), as a hint in the preferences
@@ -25,7 +27,7 @@ class FACS_AUDIT_AP_preferences(bpy.types.AddonPreferences):
         name="Extra rules",
         description="Convention or profile TOML files, or folders of them, separated by ';' (what the command "
                     "line's --rules reads)",
-        default="", update=_rules_changed,
+        default="", **with_update(_rules_changed),
     )
     default_profile: StringProperty(
         name="Default profile",

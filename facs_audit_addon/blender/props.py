@@ -35,6 +35,16 @@ class FACS_AUDIT_PG_settings(bpy.types.PropertyGroup):
                         default='ACTIVE')
 
 
+#: Blender 4.x as a Python module (no binary, no UI) crashes at exit once any property with an update
+#: callback was registered; there is nothing to click there anyway, so the callbacks are left out.
+UPDATE_CALLBACKS = bpy.app.version >= (5, 0) or bool(bpy.app.binary_path)
+
+
+def with_update(callback):
+    """``{"update": callback}`` where property update callbacks are safe (see UPDATE_CALLBACKS), else {}."""
+    return {"update": callback} if UPDATE_CALLBACKS else {}
+
+
 def _on_active(results, context):
     """Clicking a row selects its finding (the list's active index changed)."""
     from .results import _quiet
@@ -101,7 +111,8 @@ class FACS_AUDIT_PG_results(bpy.types.PropertyGroup):
     infos: IntProperty()
     rigs: CollectionProperty(type=FACS_AUDIT_PG_rig)
     findings: CollectionProperty(type=FACS_AUDIT_PG_finding)
-    active_index: IntProperty(name="Finding", default=0, update=_on_active)
+    #: clicking a row (changing the active index) selects the finding
+    active_index: IntProperty(name="Finding", default=0, **with_update(_on_active))
     #: one line about the last action (what was selected, what could not be done and why)
     status: StringProperty(name="Status")
     #: the profiles the current rules offer (the profile field picks from these)
