@@ -47,6 +47,8 @@ class AuditContext:
         self.focus = None
         #: shapes whose deltas hold NaN/inf: geometric checks skip them
         self.invalid = {name for name, bad in zip(snapshot.names, self._nonfinite) if bad}
+        #: row -> landmark vote of that shape (frame.py), kept by a re-audit for the shapes it did not change
+        self.landmark_votes = {}
 
     # -- lookups ------------------------------------------------------------------------------
     def set_of(self, name):
@@ -91,6 +93,8 @@ class AuditContext:
         for i in rows:
             bad[i] = _motion_row(deltas[i], motion[i])
         new._motion_and_nonfinite = (motion, bad)
+        changed = set(rows)
+        new.landmark_votes = {i: v for i, v in self.landmark_votes.items() if i not in changed}
         new.invalid = {name for name, nonfinite in zip(self.snapshot.names, bad) if nonfinite}
         if "max_motion" in self.__dict__:
             new.max_motion = self.max_motion

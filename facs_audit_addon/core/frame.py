@@ -258,12 +258,20 @@ def _landmark(ctx, basis, codes):
     if not codes:
         return None
     votes = []
+    # a shape's vote depends on that shape alone: a context may keep them (a re-audit re-counts only the
+    # shapes that changed)
+    cache = getattr(ctx, "landmark_votes", None)
     for i, _, parsed in ctx.mapped_shapes():
         peak = float(ctx.max_motion[i])
         if parsed.au in codes and peak > 0:
-            w = ctx.motion[i].astype(np.float64)
-            w = np.where(w >= 0.5 * peak, w * w, 0.0)
-            votes.append((w @ basis) / w.sum())
+            vote = cache.get(i) if cache is not None else None
+            if vote is None:
+                w = ctx.motion[i].astype(np.float64)
+                w = np.where(w >= 0.5 * peak, w * w, 0.0)
+                vote = (w @ basis) / w.sum()
+                if cache is not None:
+                    cache[i] = vote
+            votes.append(vote)
     # One shape alone would define the landmark it is then judged against.
     return np.median(np.array(votes), axis=0) if len(votes) >= MIN_LANDMARK_SHAPES else None
 
