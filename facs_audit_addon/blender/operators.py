@@ -166,6 +166,7 @@ class _FindingOperator:
         return context.window_manager.facs_audit.active_index if self.index < 0 else self.index
 
     def done(self, ok, message):
+        bpy.context.window_manager.facs_audit.status = message
         self.report({'INFO'} if ok else {'WARNING'}, message)
         return {'FINISHED'} if ok else {'CANCELLED'}
 
@@ -218,6 +219,7 @@ class FACS_AUDIT_OT_clear_heat(bpy.types.Operator):
 
     def execute(self, context):
         ok, message = see.clear_heat(context)
+        context.window_manager.facs_audit.status = message
         self.report({'INFO'}, message)
         return {'FINISHED'}
 
@@ -235,6 +237,7 @@ class FACS_AUDIT_OT_write_regions(bpy.types.Operator):
 
     def execute(self, context):
         ok, message = see.write_region_groups(context.active_object, context)
+        context.window_manager.facs_audit.status = message
         self.report({'INFO'} if ok else {'WARNING'}, message)
         return {'FINISHED'} if ok else {'CANCELLED'}
 
