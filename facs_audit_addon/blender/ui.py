@@ -83,10 +83,10 @@ def draw_filters(layout, results):
     row.prop(results, "show_infos", text="", icon=SEVERITY_ICONS["info"])
     row.prop(results, "search", text="", icon='VIEWZOOM')
     row.prop(results, "grouped", text="", icon='OUTLINER')
-    column = layout.column(align=True)
-    column.prop(results, "filter_categories", expand=True)
     row = layout.row(align=True)
-    row.prop(results, "filter_set", text="Set")
+    categories = ", ".join(sorted(results.filter_categories)) or "all categories"
+    row.prop_menu_enum(results, "filter_categories", text=categories, icon='FILTER')
+    row.prop(results, "filter_set", text="", icon='SHAPEKEY_DATA')
     if len(results.rigs) > 1:
         row.prop_search(results, "filter_object", results, "rigs", text="")
 
