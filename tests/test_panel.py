@@ -246,7 +246,10 @@ def test_heat_map_holds_the_findings_measure_and_stays_out_of_saved_files(face, 
 def test_region_groups_written_on_demand(face):
     import bpy
     from facs_audit_addon.blender import live
+    bpy.ops.object.mode_set(mode='EDIT')  # written from Edit Mode too (weights need Object Mode: switched)
     assert bpy.ops.facs_audit.write_regions() == {'FINISHED'}
+    assert face.mode == 'EDIT'
+    bpy.ops.object.mode_set(mode='OBJECT')
     masks = live.session_of("Face").context.region_masks
     expected = {"facs_region_" + b for b in masks.bases[:-1]}
     assert {g.name for g in face.vertex_groups} == expected

@@ -76,16 +76,12 @@ def run_audits(context, objects):
 
 
 def reaudit_all(context):
-    """Re-audit the objects of the last audit (changed keys only, full where needed); else audit the targets."""
+    """Re-audit what an audit would cover now: changed keys only where a session holds the last audit,
+    a full audit elsewhere. Returns (entries, problems, rulebook, how each object was re-audited)."""
     from ..core import AuditError
     from .rules import chosen_profile, rulebook
 
-    results = context.window_manager.facs_audit
-    objects = [bpy.data.objects.get(rig.name) for rig in results.rigs]
-    objects = [o for o in objects if has_shape_keys(o)]
-    if not objects:
-        entries, problems, rules = run_audits(context, audit_targets(context))
-        return entries, problems, rules, ["full"] * len(entries)
+    objects = audit_targets(context)
     rules = rulebook(context)
     profile = chosen_profile(context)
     entries, problems, hows = [], [], []

@@ -326,6 +326,9 @@ def write_region_groups(obj, context=None):
     if masks is None:
         return False, "The rules define no face regions"
     prefix = ctx.rulebook.regions.override_prefix
+    edit = obj.mode == 'EDIT'
+    if edit:
+        bpy.ops.object.mode_set(mode='OBJECT')  # vertex weights cannot be written in Edit Mode
     written, kept = [], []
     for base in dict.fromkeys(b for b in masks.bases if b != masks.bases[-1]):
         name = prefix + base
@@ -338,6 +341,8 @@ def write_region_groups(obj, context=None):
         for step in np.unique(steps[steps > 0]).tolist():
             group.add(np.flatnonzero(steps == step).tolist(), step / 100.0, 'REPLACE')
         written.append(name)
+    if edit:
+        bpy.ops.object.mode_set(mode='EDIT')
     note = f"; kept {len(kept)} existing" if kept else ""
     return True, f"Wrote {len(written)} region vertex group(s) on '{obj.name}' ({prefix}*){note}"
 
