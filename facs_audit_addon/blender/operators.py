@@ -4,6 +4,8 @@ results); no operator calls another operator.
 ``classes`` lists this module's operators; other modules (e.g. ``fix_ops``) register their own.
 """
 
+from collections.abc import Mapping
+
 import bpy
 from bpy.props import IntProperty
 
@@ -96,7 +98,56 @@ def reaudit_all(context):
     return entries, problems, rules, hows
 
 
-def finish(operator, context, entries, problems, rules, suffix=""):
+def audit_object(context, obj):
+    """Full audit of one object with the panel's settings, kept for re-audits; returns the RigReport.
+
+    Shared by every operator that needs a fresh audit (fix operators too). Raises AuditError.
+    """
+    from .rules import chosen_profile, rulebook
+    return live.full_audit(obj, rulebook(context), chosen_profile(context), bpy.data.filepath)
+
+
+class _SessionView(Mapping):
+    """Read-only ``{object name: (AuditSession, None)}`` over the live sessions (blender.live)."""
+
+    def __getitem__(self, name):
+        session = live.session_of(name)
+        if session is None:
+            raise KeyError(name)
+        return session, None
+
+    def __iter__(self):
+        return iter(list(live._live))
+
+    def __len__(self):
+        return len(live._live)
+
+    def clear(self):
+        live.drop_all()
+
+
+#: the sessions by object name, for operators in other modules (fix_ops)
+_sessions = _SessionView()
+
+
+class MeshWithShapeKeys:
+    """Poll: the active object is a mesh with shape keys."""
+
+    @classmethod
+    def poll(cls, context):
+        if not has_shape_keys(context.active_object):
+            cls.poll_message_set("Select a mesh object with shape keys")
+            return False
+        return True
+
+
+def finish(operator, context, obj, report):
+    """Store one object's report for the panel and say one line about it (see finish_reports)."""
+    from .rules import rulebook
+    return finish_reports(operator, context, [(obj, report)], [], rulebook(context))
+
+
+def finish_reports(operator, context, entries, problems, rules, suffix=""):
     """Store the reports for the panel and say one line about them."""
     from .results import store_reports
     from .rules import refresh_profiles
@@ -134,7 +185,7 @@ class FACS_AUDIT_OT_run_audit(AuditTargets, bpy.types.Operator):
         except AuditError as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
-        return finish(self, context, entries, problems, rules)
+        return finish_reports(self, context, entries, problems, rules)
 
 
 class FACS_AUDIT_OT_update_audit(AuditTargets, bpy.types.Operator):
@@ -151,7 +202,7 @@ class FACS_AUDIT_OT_update_audit(AuditTargets, bpy.types.Operator):
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
         how = "full" if "full" in hows else "quick" if "quick" in hows else "unchanged"
-        return finish(self, context, entries, problems, rules, suffix=f" [{how} re-audit]")
+        return finish_reports(self, context, entries, problems, rules, suffix=f" [{how} re-audit]")
 
 
 class _FindingOperator:
