@@ -6,7 +6,7 @@ audit: ``blender -b --command facs_audit audit rig.blend`` (Blender 4.2+; older 
 ``register_cli_command`` and runs ``python -m facs_audit_addon`` instead).
 
 Each module in ``_modules`` has its own ``register()``/``unregister()``; an optional ``fix_ops`` module
-(the fix operators) joins them when it exists.
+(the fix operators) joins them when it exists, after the panels (its sub-panel needs them).
 """
 
 import bpy
@@ -18,7 +18,7 @@ try:
 except ImportError:
     fix_ops = None
 
-_modules = tuple(m for m in (prefs, props, operators, fix_ops, ui, live, see) if m is not None)
+_modules = tuple(m for m in (prefs, props, operators, ui, fix_ops, live, see) if m is not None)
 #: handles from register_cli_command, released in unregister
 _cli_handles = []
 
