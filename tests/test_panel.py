@@ -317,3 +317,17 @@ def test_audit_from_edit_mode_sees_unsaved_edit_mode_changes(registered, make_ri
     assert bpy.ops.facs_audit.run_audit() == {'FINISHED'}
     assert obj.mode == 'EDIT'
     assert "coverage.empty-shape" not in {f.rule for f in findings(bpy)}
+
+
+def test_a_findings_fixes_are_listed(face):
+    """The details list the fixes core.fixes says apply (skipped until the fix catalogue exists)."""
+    import bpy
+    fixes = pytest.importorskip("facs_audit_addon.core.fixes")
+    from facs_audit_addon.blender import live
+    session = live.session_of("Face")
+    for item in findings(bpy):
+        finding = next(f for f in session.report.findings
+                       if f.rule == item.rule and f.shapes == tuple(s.name for s in item.shapes))
+        assert [f for f in item.fixes.split(",") if f] == list(fixes.fixes_for(finding, session.rulebook))
+    pair = findings(bpy)[index_of(bpy, "symmetry.pair-mismatch", "AU12_R")]
+    assert pair.fixes
