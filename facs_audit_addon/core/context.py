@@ -96,6 +96,8 @@ class AuditContext:
         changed = set(rows)
         new.landmark_votes = {i: v for i, v in self.landmark_votes.items() if i not in changed}
         new.invalid = {name for name, nonfinite in zip(self.snapshot.names, bad) if nonfinite}
+        if "peak_motion" in self.__dict__:
+            new.peak_motion = _peak_update(motion, *self.peak_motion, rows)
         if "max_motion" in self.__dict__:
             new.max_motion = self.max_motion
             new.max_motion[rows] = motion[rows].max(axis=1) if motion.shape[1] else 0.0
@@ -137,6 +139,18 @@ class AuditContext:
         out = new_array(self.scratch, "motion", deltas.shape[:2])
         bad = [_motion_row(delta, out[i]) for i, delta in enumerate(deltas)]
         return out, bad
+
+    @cached_property
+    def peak_motion(self):
+        """((n,) float32, (n,) int64): each vertex's largest motion over all shapes, and a shape holding it.
+
+        The frame's moving vertices come from it; a re-audit updates it for the changed shapes only.
+        """
+        if self.motion.shape[0] == 0:
+            n = self.motion.shape[1]
+            return np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.int64)
+        row = self.motion.argmax(axis=0)
+        return np.take_along_axis(self.motion, row[None], axis=0)[0], row
 
     @cached_property
     def max_motion(self):
@@ -225,6 +239,24 @@ class AuditContext:
                        aus=tuple(aus), shapes=tuple(shapes), side=side,
                        measures={k: _plain(v) for k, v in (measures or {}).items()},
                        vertices=tuple(int(v) for v in vertices))
+
+
+def _peak_update(motion, peak, row, rows):
+    """peak_motion after the motion of shapes ``rows`` changed: recomputed only where they held the peak.
+
+    Exact: a maximum does not depend on the order it is taken in.
+    """
+    peak, row = peak.copy(), row.copy()
+    columns = np.flatnonzero(np.isin(row, rows))
+    if columns.size:
+        sub = motion[:, columns]
+        row[columns] = sub.argmax(axis=0)
+        peak[columns] = sub[row[columns], np.arange(columns.size)]
+    for i in rows:
+        higher = motion[i] > peak
+        peak[higher] = motion[i][higher]
+        row[higher] = i
+    return peak, row
 
 
 def _energy(motion, weights):

@@ -99,7 +99,10 @@ def estimate_frame(ctx, mirror_tolerance=None, held=None):
     """
     basis = ctx.snapshot.basis
     n = basis.shape[0]
-    peak = ctx.motion.max(axis=0) if ctx.motion.shape[0] else np.zeros(n, dtype=np.float32)
+    if hasattr(ctx, "peak_motion"):
+        peak = ctx.peak_motion[0]
+    else:
+        peak = ctx.motion.max(axis=0) if ctx.motion.shape[0] else np.zeros(n, dtype=np.float32)
     top = float(peak.max()) if peak.size else 0.0
     active = peak > ACTIVE_SHARE * top if top > 0 else np.ones(n, dtype=bool)
     points = basis[active]

@@ -95,10 +95,15 @@ def face_moved(held, fresh, names):
 
     if "frame" not in held.__dict__:
         return False  # nothing whole-face was computed, nothing is held
-    frame = estimate_frame(fresh, held=held.frame)
-    if not same_frame(frame, held.frame):
-        return True
     codes = {p.au for p in map(fresh.parsed, names) if p is not None}
+    # The frame depends on the shapes through the per-vertex peak motion and the landmark shapes' votes
+    # only: when neither changed, it is the held one and need not be estimated again.
+    landmarks = {c for group in getattr(held.rulebook.regions, "landmarks", {}).values() for c in group}
+    same_peak = "peak_motion" in held.__dict__ and np.array_equal(held.peak_motion[0], fresh.peak_motion[0])
+    if not same_peak or codes & landmarks:
+        frame = estimate_frame(fresh, held=held.frame)
+        if not same_frame(frame, held.frame):
+            return True
     regions = held.rulebook.regions
     gate_codes = {c for r in getattr(regions, "regions", {}).values() for c in (*r.moved_by, *r.not_moved_by)}
     if codes & gate_codes and "region_gates" in held.__dict__:
