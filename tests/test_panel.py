@@ -308,15 +308,18 @@ def test_rig_scope_from_the_face_and_collection_scope(registered, make_rig):
     assert {r.name for r in bpy.context.window_manager.facs_audit.rigs} == {"Face", "Teeth"}
 
 
-def test_audit_from_edit_mode_sees_unsaved_edit_mode_changes(registered, make_rig):
+@pytest.mark.parametrize("mode", ["EDIT", "SCULPT"])
+def test_audit_and_reaudit_from_edit_and_sculpt_mode(registered, make_rig, mode):
     bpy = registered
     obj = make_rig({"AU12_L": {4: (0.1, 0, 0.05)}, "AU12_R": {4: (-0.1, 0, 0.05)}})
     activate(bpy, obj)
     bpy.context.scene.facs_audit.profile = "generic"
-    bpy.ops.object.mode_set(mode='EDIT')
+    bpy.ops.object.mode_set(mode=mode)
     assert bpy.ops.facs_audit.run_audit() == {'FINISHED'}
-    assert obj.mode == 'EDIT'
+    assert obj.mode == mode
     assert "coverage.empty-shape" not in {f.rule for f in findings(bpy)}
+    assert bpy.ops.facs_audit.update_audit() == {'FINISHED'}
+    assert obj.mode == mode and "unchanged" in bpy.context.window_manager.facs_audit.status
 
 
 def test_a_findings_fixes_are_listed(face):
