@@ -36,7 +36,7 @@ class FACS_AUDIT_AP_preferences(bpy.types.AddonPreferences):
     )
     keep_heat_map: BoolProperty(
         name="Save heat maps", default=False,
-        description=f"Keep the heat-map colour attribute when saving (off: it is removed from the saved file)",
+        description="Keep the heat-map colour attribute when saving (off: it is removed from the saved file)",
     )
 
     def draw(self, _context):
