@@ -68,6 +68,10 @@ def crop(image, rect):
 def test_screenshots_are_real_and_show_the_panel(shots):
     out, layout = shots
     assert layout["shots"] == ["baseline.png", "panel_select.png", "panel_heat.png", "panel_preview.png"]
+    # what the panel said at each shot: the selection framed in the window's 3D view, the heat map, the preview
+    assert "framed in the 3D view" in layout["status"]["panel_select"]
+    assert "facs_audit_heat" in layout["status"]["panel_heat"]
+    assert layout["status"]["panel_preview"].startswith("Previewing AU12_")
     baseline = pixels(out / "baseline.png")
     assert baseline.shape[:2] == (layout["window"][1], layout["window"][0])
     for name in layout["shots"][1:]:

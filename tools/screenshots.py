@@ -38,7 +38,7 @@ BASELINE = "--baseline" in ARGS
 #: seconds between steps: the window must redraw before each screenshot
 STEP = 1.5
 
-state = {"shots": [], "errors": []}
+state = {"shots": [], "errors": [], "status": {}}
 
 
 def load_addon():
@@ -119,6 +119,8 @@ def _rect(area):
 
 
 def shot(name):
+    results = getattr(bpy.context.window_manager, "facs_audit", None)
+    state["status"][name] = results.status if results is not None else ""
     path = OUTPUT / f"{name}.png"
     window = bpy.context.window_manager.windows[0]
     with bpy.context.temp_override(window=window):
@@ -181,7 +183,7 @@ def run(tour):
         return STEP
     except StopIteration:
         if BASELINE:
-            (OUTPUT / "screenshots.json").write_text(json.dumps({"shots": state["shots"], **areas()}, indent=1))
+            (OUTPUT / "screenshots.json").write_text(json.dumps({"shots": state["shots"], "status": state["status"], **areas()}, indent=1))
         bpy.ops.wm.quit_blender()
     except Exception as error:  # noqa: BLE001 - report and leave, never hang the window
         print(f"screenshots: {type(error).__name__}: {error}", file=sys.stderr)
