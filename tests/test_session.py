@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facs_audit_addon.core import RigInputError, audit_rig
+from facs_audit_addon.core import RigInputError, RigSnapshot, audit_rig, load_rulebook
 from facs_audit_addon.core import AuditSession
 from sample_rigs.defects import variant_snapshot
 
@@ -59,3 +59,43 @@ def test_update_needs_a_known_shape_of_the_same_topology():
         session.update({"nope": np.zeros((1, 3), np.float32)})
     with pytest.raises(RigInputError, match="no longer matches the mesh topology"):
         session.update({"AU12_L": np.zeros((3, 3), np.float32)})
+
+
+def _everything(report):
+    """Every field a reader sees: rule, severity, shapes, side, message, numbers and vertices."""
+    return [(f.rule, f.severity, f.shapes, f.side, f.message, sorted(f.measures.items()), f.vertices)
+            for f in report.findings]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_edits_and_undos_match_a_full_audit(seed):
+    """Seeded random sculpt edits, zeroed keys and undos (a key restored): every update equals a full audit.
+
+    Some edits move what the update would hold (a landmark, the moving vertices, a zone anchor); the
+    session then re-audits in full, so both kinds of update must occur for this test to mean anything.
+    """
+    rng = np.random.default_rng(seed)
+    snapshot = variant_snapshot("clean")
+    current = snapshot.deltas.copy()
+    session = AuditSession(RULEBOOK, profile="facs-film")
+    session.audit(snapshot)
+    kinds = set()
+    for _ in range(25):
+        row = int(rng.integers(len(CLEAN.names)))
+        delta = current[row].copy()
+        moving = np.flatnonzero(np.linalg.norm(delta, axis=1) > 0)
+        edit = int(rng.integers(4))
+        if edit == 0 and moving.size:  # a sculpt stroke: a few vertices pushed or pulled
+            delta[rng.choice(moving, size=min(5, moving.size), replace=False)] *= rng.uniform(0, 2)
+        elif edit == 1:  # the key emptied
+            delta[:] = 0
+        elif edit == 2:  # undo: back to the delivered key
+            delta = CLEAN.deltas[row].copy()
+        else:  # noise over the whole moving area
+            delta[moving] += rng.normal(0, 5e-4, (moving.size, 3)).astype(np.float32)
+        current[row] = delta
+        updated = session.update({CLEAN.names[row]: delta})
+        kinds.add(session.last_update)
+        fresh = RigSnapshot.from_shapes("Face", CLEAN.basis, {n: current[i] for i, n in enumerate(CLEAN.names)})
+        assert _everything(updated) == _everything(audit_rig(fresh, RULEBOOK, profile="facs-film"))
+    assert kinds == {"quick", "full"}

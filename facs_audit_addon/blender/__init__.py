@@ -1,14 +1,24 @@
-"""The Blender side: extraction (extract, load), properties, operators, the sidebar panel, the CLI command.
+"""The Blender side: extraction (extract, load), properties, operators, the panels, the CLI command.
 
-``register()`` is called by the extension entry point (the repository's root ``__init__.py``).
-The CLI command lets a Blender binary run the audit: ``blender -b --command facs_audit audit rig.blend``.
+``register()`` is called by the add-on entry point (the repository's root ``__init__.py``), as an
+extension (Blender 4.2+) or as a legacy add-on (3.4+). The CLI command lets a Blender binary run the
+audit: ``blender -b --command facs_audit audit rig.blend`` (Blender 4.2+; older Blender has no
+``register_cli_command`` and runs ``python -m facs_audit_addon`` instead).
+
+Each module in ``_modules`` has its own ``register()``/``unregister()``; an optional ``fix_ops`` module
+(the fix operators) joins them when it exists, after the panels (its sub-panel needs them).
 """
 
 import bpy
 
-from . import fix_ops, operators, props, standards_ui, ui
+from . import live, operators, prefs, props, see, standards_ui, ui
 
-_modules = (props, operators, ui, fix_ops, standards_ui)
+try:
+    from . import fix_ops
+except ImportError:
+    fix_ops = None
+
+_modules = tuple(m for m in (prefs, props, operators, ui, fix_ops, standards_ui, live, see) if m is not None)
 #: handles from register_cli_command, released in unregister
 _cli_handles = []
 
@@ -21,7 +31,8 @@ def _cli_command(argv):
 def register():
     for module in _modules:
         module.register()
-    _cli_handles.append(bpy.utils.register_cli_command("facs_audit", _cli_command))
+    if hasattr(bpy.utils, "register_cli_command"):  # Blender 4.2+
+        _cli_handles.append(bpy.utils.register_cli_command("facs_audit", _cli_command))
 
 
 def unregister():

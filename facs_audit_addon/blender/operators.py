@@ -1,18 +1,138 @@
-"""Operators: audit the active mesh, and select what a finding points at."""
+"""Operators: audit, re-audit, select, preview, heat map, regions. Each calls shared functions (live, see,
+results); no operator calls another operator.
+
+``classes`` lists this module's operators; other modules (e.g. ``fix_ops``) register their own.
+"""
+
+from collections.abc import Mapping
 
 import bpy
-import numpy as np
 from bpy.props import IntProperty
 
-from .props import AUTO
+from . import live, see
+from .live import has_shape_keys
+from .see import select_vertices  # noqa: F401  (kept importable from here)
 
 
-def has_shape_keys(obj):
-    return (obj is not None and obj.type == 'MESH' and obj.data.shape_keys is not None
-            and len(obj.data.shape_keys.key_blocks) > 1)
+def _meshes_of(armature, objects):
+    """Meshes deformed by or parented (at any depth) to ``armature``."""
+    out = []
+    for obj in objects:
+        if obj.type != 'MESH':
+            continue
+        parent = obj.parent
+        while parent is not None and parent is not armature:
+            parent = parent.parent
+        if parent is armature or any(m.type == 'ARMATURE' and m.object is armature for m in obj.modifiers):
+            out.append(obj)
+    return out
+
+
+def audit_targets(context):
+    """The meshes with shape keys an audit covers under the scene's scope, the active mesh first."""
+    scope = context.scene.facs_audit.scope
+    active = context.active_object
+    if scope == 'COLLECTION':
+        collection = context.view_layer.active_layer_collection.collection
+        found = list(collection.all_objects)
+    elif active is None:
+        found = []
+    elif active.type == 'ARMATURE':
+        found = _meshes_of(active, context.view_layer.objects)
+    elif scope == 'RIG':
+        armature = active.find_armature() if active.type == 'MESH' else None
+        armature = armature or (active.parent if active.parent and active.parent.type == 'ARMATURE' else None)
+        found = _meshes_of(armature, context.view_layer.objects) if armature else [active]
+    else:
+        found = [active]
+    found = sorted({o.name: o for o in found if has_shape_keys(o)}.values(), key=lambda o: o.name)
+    if active in found:
+        found.remove(active)
+        found.insert(0, active)
+    return found
+
+
+class AuditTargets:
+    @classmethod
+    def poll(cls, context):
+        if not audit_targets(context):
+            cls.poll_message_set("Select a mesh with shape keys, or an armature or collection holding some")
+            return False
+        return True
+
+
+def run_audits(context, objects):
+    """Full audit of ``objects``: (entries [(obj, report)], problems [one line each], rulebook)."""
+    from ..core import AuditError
+    from .rules import chosen_profile, rulebook
+
+    rules = rulebook(context)  # a bad rule file stops everything: raised to the caller
+    profile = chosen_profile(context)
+    entries, problems = [], []
+    for obj in objects:
+        try:
+            entries.append((obj, live.full_audit(obj, rules, profile, bpy.data.filepath)))
+        except AuditError as error:
+            problems.append(str(error))
+    return entries, problems, rules
+
+
+def reaudit_all(context):
+    """Re-audit what an audit would cover now: changed keys only where a session holds the last audit,
+    a full audit elsewhere. Returns (entries, problems, rulebook, how each object was re-audited)."""
+    from ..core import AuditError
+    from .rules import chosen_profile, rulebook
+
+    objects = audit_targets(context)
+    rules = rulebook(context)
+    profile = chosen_profile(context)
+    entries, problems, hows = [], [], []
+    for obj in objects:
+        try:
+            report, how = live.reaudit(obj, rules, profile, bpy.data.filepath)
+        except AuditError as error:
+            problems.append(str(error))
+            continue
+        entries.append((obj, report))
+        hows.append(how)
+    return entries, problems, rules, hows
+
+
+def audit_object(context, obj):
+    """Full audit of one object with the panel's settings, kept for re-audits; returns the RigReport.
+
+    Shared by every operator that needs a fresh audit (fix operators too). Raises AuditError.
+    """
+    from .rules import chosen_profile, rulebook
+    return live.full_audit(obj, rulebook(context), chosen_profile(context), bpy.data.filepath)
+
+
+class _SessionView(Mapping):
+    """Read-only ``{object name: (AuditSession, None)}`` over the live sessions (blender.live)."""
+
+    def __getitem__(self, name):
+        session = live.session_of(name)
+        if session is None:
+            raise KeyError(name)
+        return session, None
+
+    def __iter__(self):
+        return iter(list(live._live))
+
+    def __len__(self):
+        return len(live._live)
+
+    def clear(self):
+        live.drop_all()
+
+
+#: the sessions by object name, for operators in other modules (fix_ops)
+_sessions = _SessionView()
 
 
 class MeshWithShapeKeys:
+    """Poll: the active object is a mesh with shape keys."""
+
     @classmethod
     def poll(cls, context):
         if not has_shape_keys(context.active_object):
@@ -21,176 +141,165 @@ class MeshWithShapeKeys:
         return True
 
 
-class FACS_AUDIT_OT_run_audit(MeshWithShapeKeys, bpy.types.Operator):
-    bl_idname = "facs_audit.run_audit"
-    bl_label = "Audit Shape Keys"
-    bl_description = "Audit the active mesh's shape keys against the FACS rules of the chosen profile"
-
-    def execute(self, context):
-        from ..core import AuditError
-
-        obj = context.active_object
-        try:
-            report = audit_object(context, obj)
-        except AuditError as error:
-            self.report({'ERROR'}, str(error))
-            return {'CANCELLED'}
-        return finish(self, context, obj, report)
-
-
-def audit_object(context, obj):
-    """Full audit of ``obj`` with the panel's settings, kept for the quick re-audit; returns the RigReport.
-
-    The one audit every operator shares (operators never call each other). Raises AuditError.
-    """
-    from ..core import AuditSession, load_rulebook
-    from .extract import snapshot_from_object
-
-    if obj.mode == 'EDIT':
-        obj.update_from_editmode()  # shape keys edited in Edit Mode are not in the mesh data yet
-    profile = context.scene.facs_audit.profile
-    rulebook = load_rulebook()
-    session = AuditSession(rulebook, profile=None if profile == AUTO else profile, file=bpy.data.filepath)
-    prefix = rulebook.regions.override_prefix if rulebook.regions else None
-    report = session.audit(snapshot_from_object(obj, source=bpy.data.filepath, region_prefix=prefix))
-    _sessions.clear()
-    _sessions[obj.name] = (session, _key_names(obj))
-    return report
-
-
-#: The last full audit per object name, for the fast re-audit. Module-level on purpose: it holds
-#: numpy arrays, which Blender properties cannot store; it is cleared on every full audit and on
-#: unregister, and checked against the object's vertex count and key names before use.
-_sessions = {}
-
-
-def _key_names(obj):
-    return len(obj.data.vertices), tuple(block.name for block in obj.data.shape_keys.key_blocks)
-
-
 def finish(operator, context, obj, report):
-    """Store the report for the panel and say one line about it."""
-    counts = store_report(context.window_manager.facs_audit, obj, report)
-    if not report.findings:
-        operator.report({'INFO'}, f"{obj.name}: no issues detected (profile {report.profile})")
+    """Store one object's report for the panel and say one line about it (see finish_reports)."""
+    from .rules import rulebook
+    return finish_reports(operator, context, [(obj, report)], [], rulebook(context))
+
+
+def finish_reports(operator, context, entries, problems, rules, suffix=""):
+    """Store the reports for the panel and say one line about them."""
+    from .results import store_reports
+    from .rules import refresh_profiles
+
+    results = context.window_manager.facs_audit
+    if not entries:
+        operator.report({'ERROR'}, problems[0] if problems else "Nothing to audit")
+        return {'CANCELLED'}
+    refresh_profiles(context)
+    counts = store_reports(results, entries, rules)
+    names = ", ".join(obj.name for obj, _ in entries)
+    total = sum(len(r.findings) for _, r in entries)
+    if not total:
+        line = f"{names}: no issues detected (profile {entries[0][1].profile}){suffix}"
     else:
-        level = 'WARNING' if counts["error"] else 'INFO'
-        operator.report({level}, f"{obj.name}: {len(report.findings)} finding(s), {counts['error']} error(s), "
-                        f"{counts['warning']} warning(s), {counts['info']} info (profile {report.profile})")
+        line = (f"{names}: {total} finding(s), {counts['error']} error(s), {counts['warning']} warning(s), "
+                f"{counts['info']} info (profile {entries[0][1].profile}){suffix}")
+    if problems:
+        line += f"; not audited: {problems[0]}"
+    results.status = line
+    operator.report({'WARNING' if counts["error"] or problems else 'INFO'}, line)
     return {'FINISHED'}
 
 
-class FACS_AUDIT_OT_update_audit(MeshWithShapeKeys, bpy.types.Operator):
-    bl_idname = "facs_audit.update_audit"
-    bl_label = "Re-audit Active Key"
-    bl_description = ("Re-read only the active shape key and update the last audit (milliseconds); "
-                      "falls back to a full audit when the mesh or its key list changed")
+class FACS_AUDIT_OT_run_audit(AuditTargets, bpy.types.Operator):
+    bl_idname = "facs_audit.run_audit"
+    bl_label = "Audit Shape Keys"
+    bl_description = ("Audit the shape keys of the active mesh (or every mesh of the active armature or "
+                      "collection) against the FACS rules of the chosen profile")
 
     def execute(self, context):
         from ..core import AuditError
-        from .extract import read_shape_delta
-
-        obj = context.active_object
-        if obj.mode == 'EDIT':
-            obj.update_from_editmode()
-        entry = _sessions.get(obj.name)
-        if entry is None or entry[1] != _key_names(obj) or obj.active_shape_key_index == 0:
-            return bpy.ops.facs_audit.run_audit()
-        name = obj.active_shape_key.name
         try:
-            report = entry[0].update({name: read_shape_delta(obj, name)})
+            entries, problems, rules = run_audits(context, audit_targets(context))
         except AuditError as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
-        return finish(self, context, obj, report)
+        return finish_reports(self, context, entries, problems, rules)
 
 
-def store_report(results, obj, report):
-    """Mirror a RigReport into the WindowManager results for the panel; return the severity counts."""
-    results.findings.clear()
-    results.object_name = obj.name
-    results.vertex_count = len(obj.data.vertices)
-    results.profile = report.profile
-    results.convention = report.convention
-    counts = report.counts()
-    results.errors, results.warnings, results.infos = counts["error"], counts["warning"], counts["info"]
-    for finding in report.findings:
-        item = results.findings.add()
-        item.name = finding.rule
-        item.rule, item.category, item.severity, item.message = (
-            finding.rule, finding.category, finding.severity, finding.message)
-        for shape in finding.shapes:
-            item.shapes.add().name = shape
-        item.vertices = ",".join(str(int(v)) for v in finding.vertices)
-        item.group, item.rank, item.magnitude = finding.group, finding.rank, finding.magnitude
-    results.active_index = 0
-    return counts
+class FACS_AUDIT_OT_update_audit(AuditTargets, bpy.types.Operator):
+    bl_idname = "facs_audit.update_audit"
+    bl_label = "Re-audit"
+    bl_description = ("Re-read the shape keys that changed since the last audit and update it (milliseconds); "
+                      "a full audit where an edit moved the face's landmarks or anything besides key coordinates")
+
+    def execute(self, context):
+        from ..core import AuditError
+        try:
+            entries, problems, rules, hows = reaudit_all(context)
+        except AuditError as error:
+            self.report({'ERROR'}, str(error))
+            return {'CANCELLED'}
+        how = "full" if "full" in hows else "quick" if "quick" in hows else "unchanged"
+        return finish_reports(self, context, entries, problems, rules, suffix=f" [{how} re-audit]")
 
 
-class FACS_AUDIT_OT_select_finding(MeshWithShapeKeys, bpy.types.Operator):
+class _FindingOperator:
+    index: IntProperty(name="Index", description="Finding (-1: the list's active one)", default=-1,
+                       options={'SKIP_SAVE'})
+
+    def target(self, context):
+        return context.window_manager.facs_audit.active_index if self.index < 0 else self.index
+
+    def done(self, ok, message):
+        bpy.context.window_manager.facs_audit.status = message
+        self.report({'INFO'} if ok else {'WARNING'}, message)
+        return {'FINISHED'} if ok else {'CANCELLED'}
+
+
+class FACS_AUDIT_OT_select_finding(_FindingOperator, bpy.types.Operator):
     bl_idname = "facs_audit.select_finding"
     bl_label = "Select Finding"
     bl_description = "Make the finding's shape key active and select the vertices it points at"
     bl_options = {'REGISTER', 'UNDO'}
 
-    index: IntProperty(name="Index", description="Finding to select", min=0, options={'SKIP_SAVE'})
-
     def execute(self, context):
         results = context.window_manager.facs_audit
-        obj = context.active_object
-        if not 0 <= self.index < len(results.findings):
-            self.report({'ERROR'}, f"No finding {self.index}: run the audit first")
-            return {'CANCELLED'}
-        if results.object_name != obj.name or results.vertex_count != len(obj.data.vertices):
-            self.report({'WARNING'}, "The findings are out of date for this object: re-run the audit")
-            return {'CANCELLED'}
-        results.active_index = self.index
-        finding = results.findings[self.index]
-        blocks = obj.data.shape_keys.key_blocks
-        shape = next((s.name for s in finding.shapes if s.name in blocks), None)
-        if shape is not None:
-            obj.active_shape_key_index = blocks.find(shape)
-        vertices = np.array([int(v) for v in finding.vertices.split(",") if v], dtype=np.int64)
-        if vertices.size:
-            select_vertices(obj, vertices)
-        self.report({'INFO'}, f"{finding.rule}: {shape or 'no shape key'}, {vertices.size} vertex(es) selected")
+        index = self.target(context)
+        if 0 <= index < len(results.findings) and index != results.active_index:
+            from .results import _quiet
+            _quiet.append(True)  # the click callback must not select a second time
+            try:
+                results.active_index = index
+            finally:
+                _quiet.pop()
+        return self.done(*see.select_finding(context, index))
+
+
+class FACS_AUDIT_OT_preview_finding(_FindingOperator, bpy.types.Operator):
+    bl_idname = "facs_audit.preview_finding"
+    bl_label = "Preview Shape"
+    bl_description = "Show the finding's shape key alone at full strength; again to put the shape keys back"
+    bl_options = {'REGISTER', 'UNDO'}
+
+    def execute(self, context):
+        return self.done(*see.toggle_preview(context, self.target(context)))
+
+
+class FACS_AUDIT_OT_show_heat(_FindingOperator, bpy.types.Operator):
+    bl_idname = "facs_audit.show_heat"
+    bl_label = "Heat Map"
+    bl_description = (f"Colour the mesh by the finding's per-vertex measure (colour attribute "
+                      f"'{see.HEAT_ATTRIBUTE}', shown with Solid shading's Attribute colour)")
+    bl_options = {'REGISTER', 'UNDO'}
+
+    def execute(self, context):
+        return self.done(*see.show_heat(context, self.target(context)))
+
+
+class FACS_AUDIT_OT_clear_heat(bpy.types.Operator):
+    bl_idname = "facs_audit.clear_heat"
+    bl_label = "Clear Heat Map"
+    bl_description = "Remove the heat-map colour attribute"
+    bl_options = {'REGISTER', 'UNDO'}
+
+    def execute(self, context):
+        ok, message = see.clear_heat(context)
+        context.window_manager.facs_audit.status = message
+        self.report({'INFO'}, message)
         return {'FINISHED'}
 
 
-def select_vertices(obj, indices):
-    """Select exactly ``indices`` on the active mesh ``obj``, from Object or Edit Mode (the mode is kept).
+class FACS_AUDIT_OT_write_regions(bpy.types.Operator):
+    bl_idname = "facs_audit.write_regions"
+    bl_label = "Write Region Groups"
+    bl_description = ("Write the audit's estimated face regions as facs_region_* vertex groups, to see and "
+                      "correct them (a corrected group overrides the estimate in the next audit)")
+    bl_options = {'REGISTER', 'UNDO'}
 
-    Works through Edit Mode and bmesh: in Blender 5.0, ``mesh.edges.foreach_set("select", ...)`` can
-    crash on meshes built with ``from_pydata``, and Edit Mode flushes the vertex selection to edges
-    and faces for us. Finding indices are capped by the core, so the per-index loop stays short.
-    """
-    import bmesh
+    @classmethod
+    def poll(cls, context):
+        return has_shape_keys(context.active_object)
 
-    start_mode = obj.mode
-    if start_mode != 'EDIT':
-        bpy.ops.object.mode_set(mode='EDIT')
-    bpy.ops.mesh.select_mode(type='VERT')
-    bpy.ops.mesh.select_all(action='DESELECT')
-    bm = bmesh.from_edit_mesh(obj.data)
-    bm.verts.ensure_lookup_table()
-    count = len(bm.verts)
-    for index in indices.tolist():
-        if 0 <= index < count:
-            bm.verts[index].select_set(True)
-    bm.select_flush_mode()
-    bmesh.update_edit_mesh(obj.data, loop_triangles=False, destructive=False)
-    if start_mode != 'EDIT':
-        bpy.ops.object.mode_set(mode=start_mode)
+    def execute(self, context):
+        ok, message = see.write_region_groups(context.active_object, context)
+        context.window_manager.facs_audit.status = message
+        self.report({'INFO'} if ok else {'WARNING'}, message)
+        return {'FINISHED'} if ok else {'CANCELLED'}
 
 
-classes = (FACS_AUDIT_OT_run_audit, FACS_AUDIT_OT_update_audit, FACS_AUDIT_OT_select_finding)
-_register, _unregister = bpy.utils.register_classes_factory(classes)
+classes = [FACS_AUDIT_OT_run_audit, FACS_AUDIT_OT_update_audit, FACS_AUDIT_OT_select_finding,
+           FACS_AUDIT_OT_preview_finding, FACS_AUDIT_OT_show_heat, FACS_AUDIT_OT_clear_heat,
+           FACS_AUDIT_OT_write_regions]
 
 
 def register():
-    _register()
+    for cls in classes:
+        bpy.utils.register_class(cls)
 
 
 def unregister():
-    _sessions.clear()
-    _unregister()
+    live.drop_all()
+    for cls in reversed(classes):
+        bpy.utils.unregister_class(cls)

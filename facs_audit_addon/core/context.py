@@ -51,6 +51,8 @@ class AuditContext:
         self.focus = None
         #: shapes whose deltas hold NaN/inf: geometric checks skip them
         self.invalid = {name for name, bad in zip(snapshot.names, self._nonfinite) if bad}
+        #: row -> landmark vote of that shape (frame.py), kept by a re-audit for the shapes it did not change
+        self.landmark_votes = {}
 
     # -- lookups ------------------------------------------------------------------------------
     def set_of(self, name):
@@ -105,7 +107,11 @@ class AuditContext:
         for i in rows:
             bad[i] = _motion_row(deltas[i], motion[i])
         new._motion_and_nonfinite = (motion, bad)
+        changed = set(rows)
+        new.landmark_votes = {i: v for i, v in self.landmark_votes.items() if i not in changed}
         new.invalid = {name for name, nonfinite in zip(self.snapshot.names, bad) if nonfinite}
+        if "peak_motion" in self.__dict__:
+            new.peak_motion = _peak_update(motion, *self.peak_motion, rows)
         if "max_motion" in self.__dict__:
             new.max_motion = self.max_motion
             new.max_motion[rows] = motion[rows].max(axis=1) if motion.shape[1] else 0.0
@@ -146,6 +152,18 @@ class AuditContext:
         out = new_array(self.scratch, "motion", deltas.shape[:2])
         bad = [_motion_row(delta, out[i]) for i, delta in enumerate(deltas)]
         return out, bad
+
+    @cached_property
+    def peak_motion(self):
+        """((n,) float32, (n,) int64): each vertex's largest motion over all shapes, and a shape holding it.
+
+        The frame's moving vertices come from it; a re-audit updates it for the changed shapes only.
+        """
+        if self.motion.shape[0] == 0:
+            n = self.motion.shape[1]
+            return np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.int64)
+        row = self.motion.argmax(axis=0)
+        return np.take_along_axis(self.motion, row[None], axis=0)[0], row
 
     @cached_property
     def max_motion(self):
@@ -191,13 +209,25 @@ class AuditContext:
     @cached_property
     def region_masks(self):
         """RegionMasks (see regions.py) of the basis, or None when the rulebook has no regions."""
-        from .regions import RegionRules, motion_gate, region_masks
+        from .regions import RegionRules, region_masks
         rules = self.rulebook.regions
         if not isinstance(rules, RegionRules):
             return None
-        gates = {name: motion_gate(self._peak_motion(region.moved_by), self._peak_motion(region.not_moved_by))
-                 for name, region in rules.regions.items() if region.moved_by}
-        return region_masks(rules, self.frame, self.snapshot.basis, self.snapshot.vertex_groups, gates)
+        return region_masks(rules, self.frame, self.snapshot.basis, self.snapshot.vertex_groups, self.region_gates)
+
+    @cached_property
+    def region_gates(self):
+        """{region: (n,) float32 or None}: motion gates of the regions with ``moved_by`` actions."""
+        return self.gates_now()
+
+    def gates_now(self):
+        """region_gates computed from the current motion (uncached: a re-audit compares it with the held one)."""
+        from .regions import RegionRules, motion_gate
+        rules = self.rulebook.regions
+        if not isinstance(rules, RegionRules):
+            return {}
+        return {name: motion_gate(self._peak_motion(region.moved_by), self._peak_motion(region.not_moved_by))
+                for name, region in rules.regions.items() if region.moved_by}
 
     @cached_property
     def mesh_graph(self):
@@ -276,6 +306,24 @@ class AuditContext:
                        vertices=tuple(int(v) for v in vertices))
 
 
+def _peak_update(motion, peak, row, rows):
+    """peak_motion after the motion of shapes ``rows`` changed: recomputed only where they held the peak.
+
+    Exact: a maximum does not depend on the order it is taken in.
+    """
+    peak, row = peak.copy(), row.copy()
+    columns = np.flatnonzero(np.isin(row, rows))
+    if columns.size:
+        sub = motion[:, columns]
+        row[columns] = sub.argmax(axis=0)
+        peak[columns] = sub[row[columns], np.arange(columns.size)]
+    for i in rows:
+        higher = motion[i] > peak
+        peak[higher] = motion[i][higher]
+        row[higher] = i
+    return peak, row
+
+
 def _energy(motion, weights):
     """(r, m) motion energy of ``motion`` rows (r, n) in each region row of ``weights`` (m, n)."""
     return np.square(motion) @ weights.T
@@ -304,9 +352,9 @@ def _motion_row(delta, out):
 
 #: inputs, and cached measures of the whole face, that an incremental re-audit keeps as they are
 _HELD = ("snapshot", "rulebook", "sets", "primary_profile", "chosen_profile", "_set_of", "scratch", "frame", "mirror_map",
-         "region_masks", "rigid_domain", "mirror_noise", "millimetres", "mesh_graph", "region_adjacency")
+         "region_masks", "region_gates", "rigid_domain", "mirror_noise", "millimetres", "mesh_graph", "region_adjacency")
 #: cached per-shape measures refreshed() recomputes for the changed shapes
-_REFRESHED = ("_motion_and_nonfinite", "max_motion", "region_energy", "rigid_explained", "shape_cosines", "signatures")
+_REFRESHED = ("_motion_and_nonfinite", "peak_motion", "max_motion", "region_energy", "rigid_explained", "shape_cosines", "signatures")
 #: cached views of a refreshed measure, and measures of the whole rig's deltas (sums): left to be
 #: computed again on first use
 _DERIVED = ("motion", "_nonfinite", "sums")

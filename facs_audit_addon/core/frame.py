@@ -69,6 +69,8 @@ class Frame:
     #: share of the face's vertices with a mirror partner across the plane
     matched: float = 1.0
     notes: tuple = ()
+    #: the mirror plane as found: (normal, offset, matched, notes, tolerance); a re-audit reuses it (see estimate_frame)
+    plane: tuple = None
 
     @property
     def normal(self):
@@ -85,15 +87,22 @@ class Frame:
         return np.asarray(vectors, dtype=np.float32) @ self.axes.T
 
 
-def estimate_frame(ctx, mirror_tolerance=None):
+def estimate_frame(ctx, mirror_tolerance=None, held=None):
     """The Frame of ``ctx.snapshot`` (see the module docstring for what is verified and estimated).
 
     mirror_tolerance : float, optional
         Match radius for the mirror plane, relative to the face size (default: the profile's).
+    held : Frame, optional
+        An earlier frame of the same basis and tolerance. The mirror plane depends only on the basis
+        and the moving vertices; when those are the same, the held plane is reused instead of searched
+        again (the costly part), so the result is what a fresh estimate gives.
     """
     basis = ctx.snapshot.basis
     n = basis.shape[0]
-    peak = ctx.motion.max(axis=0) if ctx.motion.shape[0] else np.zeros(n, dtype=np.float32)
+    if hasattr(ctx, "peak_motion"):
+        peak = ctx.peak_motion[0]
+    else:
+        peak = ctx.motion.max(axis=0) if ctx.motion.shape[0] else np.zeros(n, dtype=np.float32)
     top = float(peak.max()) if peak.size else 0.0
     active = peak > ACTIVE_SHARE * top if top > 0 else np.ones(n, dtype=bool)
     points = basis[active]
@@ -110,9 +119,15 @@ def estimate_frame(ctx, mirror_tolerance=None):
     # The mirror plane is a property of the head's topology, not of where the shapes happen to move:
     # match every vertex near the moving ones (a body stays out). A ball about their centroid clips a
     # symmetric head symmetrically however it is turned; an axis-aligned box would not.
-    reach = np.linalg.norm(basis - points.mean(axis=0), axis=1)
-    head = basis[reach <= 0.625 * scale]
-    normal, offset, matched = _mirror_plane(points, head, tolerance, scale, notes)
+    if (held is not None and held.plane is not None and held.plane[4] == tolerance
+            and np.array_equal(held.active, active)):
+        normal, offset, matched, plane_notes, _ = held.plane
+        notes.extend(plane_notes)
+    else:
+        reach = np.linalg.norm(basis - points.mean(axis=0), axis=1)
+        head = basis[reach <= 0.625 * scale]
+        normal, offset, matched = _mirror_plane(points, head, tolerance, scale, notes)
+    plane = (normal, offset, matched, tuple(notes), tolerance)
     weights = peak[active].astype(np.float64) ** 2
     eye, mouth = (_landmark(ctx, basis, codes) for codes in _landmark_codes(ctx))
     up = _up_axis(points, normal, eye, mouth, notes)
@@ -135,7 +150,25 @@ def estimate_frame(ctx, mirror_tolerance=None):
                  width=float(lateral_extent) or float(scale), low=local.min(axis=0), high=local.max(axis=0),
                  eye=None if eye is None else frame.local(eye[None])[0],
                  mouth=None if mouth is None else frame.local(mouth[None])[0],
-                 matched=matched, notes=tuple(notes))
+                 matched=matched, notes=tuple(notes), plane=plane)
+
+
+def same_frame(a, b):
+    """Whether two frames are identical in every value a check reads (the held plane aside).
+
+    Of the eye and mouth landmarks only height and depth count: the region layout reads nothing else,
+    and their lateral coordinate is numerical noise about the mirror plane (1e-19 on the benchmark rig)
+    that would otherwise turn every edit of a mouth shape into a full audit.
+    """
+    for name in ("scale", "center", "active", "axes", "width", "low", "high", "eye", "mouth", "matched", "notes"):
+        x, y = getattr(a, name), getattr(b, name)
+        if (x is None) != (y is None):
+            return False
+        if name in ("eye", "mouth") and x is not None:
+            x, y = x[1:], y[1:]
+        if x is not None and not np.array_equal(np.asarray(x), np.asarray(y)):
+            return False
+    return True
 
 
 def _diagonal(points):
@@ -235,12 +268,20 @@ def _landmark(ctx, basis, codes):
     if not codes:
         return None
     votes = []
+    # a shape's vote depends on that shape alone: a context may keep them (a re-audit re-counts only the
+    # shapes that changed)
+    cache = getattr(ctx, "landmark_votes", None)
     for i, _, parsed in ctx.mapped_shapes():
         peak = float(ctx.max_motion[i])
         if parsed.au in codes and peak > 0:
-            w = ctx.motion[i].astype(np.float64)
-            w = np.where(w >= 0.5 * peak, w * w, 0.0)
-            votes.append((w @ basis) / w.sum())
+            vote = cache.get(i) if cache is not None else None
+            if vote is None:
+                w = ctx.motion[i].astype(np.float64)
+                w = np.where(w >= 0.5 * peak, w * w, 0.0)
+                vote = (w @ basis) / w.sum()
+                if cache is not None:
+                    cache[i] = vote
+            votes.append(vote)
     # One shape alone would define the landmark it is then judged against.
     return np.median(np.array(votes), axis=0) if len(votes) >= MIN_LANDMARK_SHAPES else None
 

@@ -4,8 +4,13 @@ A rigger fixing a sculpt re-runs the audit after every stroke; on a 30k x 300 ri
 a few hundred milliseconds, most of it in measures of shapes that did not change. The session keeps
 the last full audit's context: per-shape measures are recomputed for the changed shapes only, and
 findings that involve none of them are kept. The face frame, mirror map, regions and lip/eye zones
-are properties of the head, held from the last full audit (``audit`` re-estimates them).
+are properties of the head, held from the last full audit, but only while they are still exactly what a
+full audit would find: an edit that moves them (a landmark shape's median, the set of moving vertices,
+a region gate, a lip-corner anchor) turns the update into a full audit of the held snapshot, so an
+update never differs from a fresh audit.
 """
+
+import numpy as np
 
 from .checks.former import former_meaning
 from .engine import audit_context, report_from, run_checks
@@ -21,6 +26,8 @@ class AuditSession:
         self.file = file
         self.context = None
         self.report = None
+        #: how the last update ran: "quick" (changed shapes only) or "full" (the whole-face measures moved)
+        self.last_update = ""
 
     def audit(self, snapshot):
         """Full audit of ``snapshot``; the session takes ownership of its delta array."""
@@ -46,7 +53,13 @@ class AuditSession:
             snapshot.deltas[row] = delta
             rows.append(row)
         affected = self._affected(set(changed))
-        context = self.context.refreshed(rows, affected)
+        held = self.context
+        context = held.refreshed(rows, affected)
+        if face_moved(held, context, set(changed)):
+            # The edit moved what the re-audit holds (frame, regions, zones): only a full audit is right.
+            self.last_update = "full"
+            return self.audit(snapshot)
+        self.last_update = "quick"
         kept = [f for f in self.report.findings if not affected.intersection(f.shapes)]
         fresh = [f for f in run_checks(context) if affected.intersection(f.shapes)]
         self.context = context
@@ -71,4 +84,52 @@ class AuditSession:
             # an earlier-meaning finding compares its shapes with every other shape of the set
             out |= {n for n, p in shape_set.parsed.items() if former_meaning(ctx, n, p) is not None}
         return out
+
+
+def face_moved(held, fresh, names):
+    """Whether the whole-face measures ``held`` keeps differ from what a full audit of ``fresh`` finds.
+
+    ``fresh`` is ``held.refreshed(...)`` after the shapes ``names`` changed. The frame is re-estimated
+    with the held mirror plane (reused only when the moving vertices are the same); region gates and
+    signature zones are recomputed only when a changed shape is one of their actions.
+    """
+    from .frame import estimate_frame, same_frame
+
+    if "frame" not in held.__dict__:
+        return False  # nothing whole-face was computed, nothing is held
+    codes = {p.au for p in map(fresh.parsed, names) if p is not None}
+    # The frame depends on the shapes through the per-vertex peak motion and the landmark shapes' votes
+    # only: when neither changed, it is the held one and need not be estimated again.
+    landmarks = {c for group in getattr(held.rulebook.regions, "landmarks", {}).values() for c in group}
+    same_peak = "peak_motion" in held.__dict__ and np.array_equal(held.peak_motion[0], fresh.peak_motion[0])
+    if not same_peak or codes & landmarks:
+        frame = estimate_frame(fresh, held=held.frame)
+        if not same_frame(frame, held.frame):
+            return True
+    regions = held.rulebook.regions
+    gate_codes = {c for r in getattr(regions, "regions", {}).values() for c in (*r.moved_by, *r.not_moved_by)}
+    if codes & gate_codes and "region_gates" in held.__dict__:
+        old, new = held.region_gates, fresh.gates_now()
+        if any((old[k] is None) != (new[k] is None) or (old[k] is not None and not np.array_equal(old[k], new[k]))
+               for k in old):
+            return True
+    coactivation = held.rulebook.coactivation
+    anchor_codes = {c for codes_ in getattr(coactivation, "anchors", {}).values() for c in codes_}
+    if codes & anchor_codes and "signatures" in held.__dict__:
+        from .signatures import face_geometry
+        if not _same_geometry(face_geometry(fresh), held.signatures.geometry):
+            return True
+    return False
+
+
+def _same_geometry(a, b):
+    for name in a.__dataclass_fields__:
+        x, y = getattr(a, name), getattr(b, name)
+        if isinstance(x, dict) or isinstance(y, dict):
+            if not isinstance(x, dict) or not isinstance(y, dict) or x.keys() != y.keys() or not all(
+                    np.array_equal(x[k], y[k]) for k in x):
+                return False
+        elif (x is None) != (y is None) or (x is not None and not np.array_equal(np.asarray(x), np.asarray(y))):
+            return False
+    return True
 
