@@ -238,7 +238,7 @@ def test_baseline_gates_only_new_findings(sample, tmp_path, audit):
     accepted = tmp_path / "accepted_worse.json"
     audit(worse, "--profile", "facs-core", "--format", "json", "--output", accepted)
     (tmp_path / "fixed").mkdir()
-    fixed = edited(worse, tmp_path / "fixed", 'obj.shape_key_remove(keys["AU20_L"])')
+    fixed = edited(worse, tmp_path / "fixed" / rig.name, remove("AU20_L"))
     assert audit(fixed, "--profile", "facs-core", "--baseline", accepted).returncode == 1
     assert audit(worse, "--profile", "facs-core", "--baseline", accepted).returncode == 0
     # a gap fixed since: the remaining one is still known, on a line of its own

@@ -529,14 +529,11 @@ def apply_plan(snapshot, plan):
     deltas = snapshot.deltas.copy()
     for name, delta in plan.deltas.items():
         deltas[names.index(name)] = delta
-    per_shape = {"relative_keys": list(snapshot.relative_keys), "muted": list(snapshot.muted),
-                 "slider_ranges": list(snapshot.slider_ranges),
-                 "shape_vertex_groups": list(snapshot.shape_vertex_groups)}
+    per_shape = {"relative_keys": list(snapshot.relative_keys), "muted": list(snapshot.muted)}
     if plan.created:
         deltas = np.concatenate([deltas, np.stack(list(plan.created.values())).astype(np.float32)])
         names += list(plan.created)
-        for key, default in (("relative_keys", snapshot.basis_name), ("muted", False),
-                             ("slider_ranges", (0.0, 1.0)), ("shape_vertex_groups", "")):
+        for key, default in (("relative_keys", snapshot.basis_name), ("muted", False)):
             per_shape[key] += [default] * len(plan.created)
     rename = dict(plan.renamed)
     names = [rename.get(n, n) for n in names]

@@ -13,7 +13,7 @@ Each is the quantity the finding's check measured, vertex by vertex, in rig unit
 
 import numpy as np
 
-from .checks.symmetry import _mirror_error
+from .geometry import mirror_difference
 
 
 def finding_heat(ctx, finding):
@@ -27,9 +27,9 @@ def finding_heat(ctx, finding):
     rows = [ctx.snapshot.index(s) for s in names]
     rule = finding.rule
     if rule == "symmetry.pair-mismatch" and len(rows) >= 2:
-        return np.sqrt(_mirror_error(ctx, rows[0], rows[1])[1])
+        return np.sqrt(_mirror_squared(ctx, rows[0], rows[1]))
     if rule == "symmetry.bilateral-asymmetric":
-        return np.sqrt(_mirror_error(ctx, rows[0], rows[0])[1])
+        return np.sqrt(_mirror_squared(ctx, rows[0], rows[0]))
     motion = ctx.motion[rows[0]].astype(np.float32)
     parsed = ctx.parsed(names[0])
     if rule in ("symmetry.side-crossover", "symmetry.sides-swapped") and parsed is not None and parsed.side in "LR":
@@ -42,6 +42,12 @@ def finding_heat(ctx, finding):
         allowed = masks.allowed(ctx.action(parsed.au).regions)
         return (motion * masks.weights[~allowed].sum(axis=0)).astype(np.float32)
     return motion
+
+
+def _mirror_squared(ctx, i, j):
+    """(n,) float32: per-vertex squared difference of shape ``i`` and shape ``j`` seen in the mirror."""
+    deltas, motion, mirror = ctx.snapshot.deltas, ctx.motion, ctx.mirror_map
+    return mirror_difference(deltas[i], deltas[j], motion[i], motion[j], mirror.partner, mirror.reflect)[1]
 
 
 def heat_colours(values):

@@ -9,7 +9,7 @@ offending vertices in blue (see blender/thumbnails.py). Deterministic like the o
 import base64
 from html import escape
 
-from .. import __version__
+from .version import __version__
 from .model import SEVERITIES
 from .report import NO_BASELINE, _waiver_note, totals
 from .waivers import NO_WAIVERS
