@@ -121,12 +121,16 @@ def test_safe_fixes_on_rocketbox(tmp_path):
     pairs = sum(f["rule"] == "symmetry.pair-mismatch" for f in before)
     lopsided = sum(f["rule"] == "symmetry.bilateral-asymmetric" for f in before)
     assert pairs > 10 and lopsided > 2
-    assert sum("(mirror-" in line for line in lines) == pairs
+    assert sum("replaced by the mirror image" in line for line in lines) == pairs
+    # a bilateral shape that is a mirrored pair's sum (AU_12 = AU_12_L + AU_12_R) is rebuilt from the fixed pair
+    assert any(": AU_12_LipCornerPuller: rebuilt as AU_12_L_LipCornerPuller + AU_12_R_LipCornerPuller" in line
+               for line in lines)
     assert sum("(symmetrize-" in line for line in lines) == lopsided
     report = json.loads(run("audit", out, "--format", "json").stdout)
     rules = {f["rule"] for f in report["rigs"][0]["findings"]}
     assert not rules & {"symmetry.pair-mismatch", "symmetry.bilateral-asymmetric"}
     counts = report["rigs"][0]["summary"]
-    assert lines[-1].endswith(f"{pairs + lopsided} change(s), written to {out}; re-audit: {counts['error']} errors, "
+    changes = sum(" (mirror-" in line or " (symmetrize-" in line for line in lines)
+    assert lines[-1].endswith(f"{changes} change(s), written to {out}; re-audit: {counts['error']} errors, "
                               f"{counts['warning']} warnings, {counts['info']} info")
     assert counts["error"] < sum(f["severity"] == "error" for f in before)

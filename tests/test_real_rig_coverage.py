@@ -9,15 +9,15 @@ from rig_paths import REAL, ROCKETBOX
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real_rigs is not present on this machine")
 
 
-def _findings(*args):
+def _findings(audit_json, *args):
     result, document = audit_json(ROCKETBOX, *args)
     assert result.returncode == 0
     rig, = document["rigs"]
     return rig["findings"]
 
 
-def test_rocketbox_facs_film():
-    found = _findings("--profile", "facs-film")
+def test_rocketbox_facs_film(audit_json):
+    found = _findings(audit_json, "--profile", "facs-film")
     au23 = [f for f in found if "AU23" in f["aus"] and f["rule"].startswith(("coverage.", "conflation.variants"))]
     # AU_23_LipTightener measures horizontal: present; the vertical tightener is the one gap, in one line
     assert [(f["rule"], f["shapes"], f["measures"]["variants"]) for f in au23] == [
@@ -38,8 +38,8 @@ def test_rocketbox_facs_film():
     assert not [f for f in found if {"AA_VI_00_Sil", "_Neutral"} & set(f["shapes"])]
 
 
-def test_rocketbox_arkit_52_raises_no_coverage_error_for_the_facs_set():
-    found = _findings("--profile", "arkit-52")
+def test_rocketbox_arkit_52_raises_no_coverage_error_for_the_facs_set(audit_json):
+    found = _findings(audit_json, "--profile", "arkit-52")
     coverage = [(f["rule"], f["severity"], f["measures"]) for f in found if f["rule"].startswith("coverage.")]
     assert coverage == [("coverage.other-profile", "info",
                          {"profile": "facs-core", "chosen": "arkit-52", "missing-side": 7})]

@@ -75,7 +75,7 @@ def findings(document, rule):
 
 
 # -- variants ------------------------------------------------------------------------------------------
-def test_ict_brow_bump_in_jaw_open_and_a_weak_right_smile_are_found(tmp_path):
+def test_ict_brow_bump_in_jaw_open_and_a_weak_right_smile_are_found(tmp_path, audit_json):
     keys = Keys(load(ICT))
     add_brow_bump(keys, "jawOpen", ("browOuterUp_L", "browOuterUp_R"), 0.4)
     keys.write_delta("mouthSmile_R", 0.6 * keys.delta("mouthSmile_R"))
@@ -93,7 +93,7 @@ def test_ict_brow_bump_in_jaw_open_and_a_weak_right_smile_are_found(tmp_path):
     assert smile["measures"]["strength_ratio"] == pytest.approx(0.6, abs=0.02)
 
 
-def test_ict_brow_bump_in_a_one_sided_smile_and_a_distorted_right_brow_are_found(tmp_path):
+def test_ict_brow_bump_in_a_one_sided_smile_and_a_distorted_right_brow_are_found(tmp_path, audit_json):
     keys = Keys(load(ICT))
     add_brow_bump(keys, "mouthSmile_L", ("browOuterUp_L",), 0.45)
     # the right brow-down loses its outer half: same peak, wrong shape
@@ -109,7 +109,7 @@ def test_ict_brow_bump_in_a_one_sided_smile_and_a_distorted_right_brow_are_found
 
 
 @needs_blender_5
-def test_makehuman_brow_bump_in_mouth_open_is_found(tmp_path):
+def test_makehuman_brow_bump_in_mouth_open_is_found(tmp_path, audit_json):
     keys = Keys(load(MPFB))
     add_brow_bump(keys, "mouth-open", ("eyebrows-left-extern-up", "eyebrows-right-extern-up"), 0.4)
     result, document = audit_json(save(tmp_path, "mpfb_variant"), *MPFB_RULES)
@@ -119,18 +119,18 @@ def test_makehuman_brow_bump_in_mouth_open_is_found(tmp_path):
 
 
 # -- the clean rigs ------------------------------------------------------------------------------------
-def test_clean_ict_has_no_region_findings():
+def test_clean_ict_has_no_region_findings(audit_json):
     result, document = audit_json(ICT)
     assert [f for rig in document["rigs"] for f in rig["findings"] if f["category"] == "region"] == []
 
 
 @needs_blender_5
-def test_clean_makehuman_has_no_region_findings():
+def test_clean_makehuman_has_no_region_findings(audit_json):
     result, document = audit_json(MPFB, *MPFB_RULES)
     assert [f for rig in document["rigs"] for f in rig["findings"] if f["category"] == "region"] == []
 
 
-def test_clean_rocketbox_keeps_only_the_broad_spills():
+def test_clean_rocketbox_keeps_only_the_broad_spills(audit_json):
     result, document = audit_json(ROCKETBOX, "--profile", "arkit-52")
     assert not findings(document, "region.detached-island")
     leaking = {f["shapes"][0] for f in findings(document, "region.leakage")}

@@ -94,7 +94,8 @@ def fixes_for(finding, rulebook):
 def _applies(fix, finding):
     count = len(finding.shapes)
     if fix.startswith("mirror-"):
-        return count == 2
+        # a pair, and the shapes that are its sum (a bilateral AU12 = AU12_L + AU12_R, named by the finding)
+        return count - len(finding.measures.get("combined_shapes", ())) == 2
     if fix == "create-missing-side":
         return count >= 1 and finding.side in ("L", "R")
     if fix == "split-sides":
@@ -253,7 +254,7 @@ def _delta(ctx, name):
 
 def _pair(ctx, finding):
     """(left, right) names of a pair finding: by the side each name carries, else as listed."""
-    first, second = finding.shapes
+    first, second = finding.shapes[:2]
     parsed = ctx.parsed(first) if ctx.set_of(first) else None
     other = ctx.parsed(second) if ctx.set_of(second) else None
     if (parsed is not None and parsed.side == "R") or (other is not None and other.side == "L"):
@@ -270,7 +271,11 @@ def _mirror(ctx, finding, fix):
     left, right = _pair(ctx, finding)
     source, target = (left, right) if fix == "mirror-left-to-right" else (right, left)
     new = mirror_field(ctx, _delta(ctx, source))
-    return FixPlan(fix, deltas={target: new}, changes=(f"{target}: replaced by the mirror image of {source}",))
+    deltas, changes = {target: new}, [f"{target}: replaced by the mirror image of {source}"]
+    for total in finding.measures.get("combined_shapes", ()):  # a shape that is the pair's sum stays its sum
+        deltas[total] = (_delta(ctx, source) + new).astype(np.float32)
+        changes.append(f"{total}: rebuilt as {left} + {right}")
+    return FixPlan(fix, deltas=deltas, changes=tuple(changes))
 
 
 def _symmetrize(ctx, finding, fix):
