@@ -276,7 +276,13 @@ def test_symmetrize_rocketbox(registered):
 
 @needs_rocketbox
 def test_split_sides_rocketbox(registered):
-    obj = rocketbox()
+    # AU4 alone without sides: the FACS set's other bilateral-only actions removed (they then count as
+    # missing actions), so the missing-side line is about AU_04_BrowLowerer only
+    def only_au4_bilateral(obj):
+        for name in ("AU_07_LidTightener", "AU_09_NoseWrinkler", "AU_10_UpperLipRaiser", "AU_14_Dimpler",
+                     "AU_15_LipCornerDepressor", "AU_20_LipStretcher"):
+            obj.shape_key_remove(obj.data.shape_keys.key_blocks[name])
+    obj = rocketbox(only_au4_bilateral)
     before, after = fix_undo(obj, "auto", "coverage.missing-side", "split-sides", shapes=("AU_04_BrowLowerer",),
                              created={"AU_04_L_BrowLowerer", "AU_04_R_BrowLowerer"})
     basis = after["Basis"] if "Basis" in after else next(iter(after.values()))
@@ -302,17 +308,18 @@ def test_clip_to_side_rocketbox(registered):
 
 @needs_rocketbox
 def test_remove_outside_regions_rocketbox(registered):
-    fix_undo(rocketbox(), "auto", "region.leakage", "remove-outside-regions", shapes=("AK_03_BrowInnerUp",),
-             changed={"AK_03_BrowInnerUp"})
+    fix_undo(rocketbox(), "auto", "region.leakage", "remove-outside-regions", shapes=("SR_09_Eye_Left_squeeze",),
+             changed={"SR_09_Eye_Left_squeeze"})
 
 
 @needs_rocketbox
 def test_rename_rocketbox(registered):
-    fix_undo(rocketbox(), "auto", "naming.mixed-side-markers", "rename",
-             renamed={"SR_24_Mouth_Lower_DownLeft": "SR_24_Mouth_Lower_Down_Left",
-                      "SR_25_Mouth_Lower_DownRight": "SR_25_Mouth_Lower_Down_Right",
-                      "SR_40_Mouth_Upper_UpLeft": "SR_40_Mouth_Upper_Up_Left",
-                      "SR_41_Mouth_Upper_UpRight": "SR_41_Mouth_Upper_Up_Right"})
+    # one ARKit pair written with _L/_R among the set's Left/Right names (SRanipal's two styles are its own)
+    def odd_markers(obj):
+        keys = obj.data.shape_keys.key_blocks
+        keys["AK_01_BrowDownLeft"].name, keys["AK_02_BrowDownRight"].name = "AK_01_BrowDown_L", "AK_02_BrowDown_R"
+    fix_undo(rocketbox(odd_markers), "auto", "naming.mixed-side-markers", "rename",
+             renamed={"AK_01_BrowDown_L": "AK_01_BrowDownLeft", "AK_02_BrowDown_R": "AK_02_BrowDownRight"})
 
 
 @needs_rocketbox
