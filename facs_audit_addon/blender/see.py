@@ -30,6 +30,17 @@ def editable_problem(obj, geometry=True):
     return None
 
 
+def _finding_and_object(results, index):
+    """(item, obj, None) for finding ``index`` of the panel and its mesh, or (None, None, the line why not)."""
+    if not 0 <= index < len(results.findings):
+        return None, None, f"No finding {index}: run the audit first"
+    item = results.findings[index]
+    obj = _finding_object(results, item)
+    if obj is None:
+        return item, None, "The findings are out of date for this object: re-run the audit"
+    return item, obj, None
+
+
 def _finding_object(results, item):
     obj = bpy.data.objects.get(item.object or results.object_name)
     rig = results.rigs.get(obj.name) if obj is not None else None
@@ -66,12 +77,9 @@ def select_finding(context, index):
 
 
 def _select(context, results, index):
-    if not 0 <= index < len(results.findings):
-        return False, f"No finding {index}: run the audit first"
-    item = results.findings[index]
-    obj = _finding_object(results, item)
-    if obj is None:
-        return False, "The findings are out of date for this object: re-run the audit"
+    item, obj, why = _finding_and_object(results, index)
+    if why is not None:
+        return False, why
     problem = editable_problem(obj)
     if problem is not None:
         return False, f"Cannot select the vertices of {item.rule} on '{obj.name}': {problem}."
@@ -148,12 +156,9 @@ def toggle_preview(context, index):
     results = context.window_manager.facs_audit
     if results.preview_object:
         return _end_preview(results)
-    if not 0 <= index < len(results.findings):
-        return False, f"No finding {index}: run the audit first"
-    item = results.findings[index]
-    obj = _finding_object(results, item)
-    if obj is None:
-        return False, "The findings are out of date for this object: re-run the audit"
+    item, obj, why = _finding_and_object(results, index)
+    if why is not None:
+        return False, why
     blocks = obj.data.shape_keys.key_blocks
     shape = next((s.name for s in item.shapes if s.name in blocks), None)
     if shape is None:
@@ -188,12 +193,9 @@ def show_heat(context, index):
     from . import live
 
     results = context.window_manager.facs_audit
-    if not 0 <= index < len(results.findings):
-        return False, f"No finding {index}: run the audit first"
-    item = results.findings[index]
-    obj = _finding_object(results, item)
-    if obj is None:
-        return False, "The findings are out of date for this object: re-run the audit"
+    item, obj, why = _finding_and_object(results, index)
+    if why is not None:
+        return False, why
     session = live.session_of(obj.name)
     if session is None or session.context is None:
         return False, "Re-run the audit to show a heat map (the audit data was dropped by an undo or file load)"
