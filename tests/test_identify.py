@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 from identify_accuracy import score  # noqa: E402
 from identify_rigs import REAL, hidden, real_rigs  # noqa: E402
+from rig_paths import needs_blender_5  # noqa: E402
 
 RULEBOOK = load_rulebook()
 RULES = load_identify_rules(RULEBOOK)
@@ -39,6 +40,7 @@ def test_sample_face_with_hidden_names(face, naming):
 
 
 @pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real_rigs is not present on this machine")
+@needs_blender_5
 def test_real_rigs_with_hidden_names():
     """The truth from each rig's own convention; the best candidate is right for at least 70%."""
     seen = 0
@@ -100,6 +102,7 @@ def test_identify_json_on_a_real_blend(tmp_path, bpy_clean):
 
 
 @pytest.mark.skipif(not HUMAN.is_file(), reason="../shared/real_rigs is not present on this machine")
+@needs_blender_5
 def test_drafted_convention_makes_a_full_audit_possible(tmp_path, capsys):
     """MakeHuman's expression units match no convention; the drafted one reads them, so the rig is audited."""
     draft = tmp_path / "mpfb_draft.toml"

@@ -9,6 +9,7 @@ from facs_audit_addon.cli import main
 from facs_audit_addon.cmd_standards import rig_coverage
 from facs_audit_addon.core import RigSnapshot, RuleFileError, load_rulebook
 from facs_audit_addon.core.standards import load_standards
+from rig_paths import needs_blender_5
 from sample_rigs.face_model import build_face, named_shapes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,6 +175,7 @@ REAL = ROOT.parent / "shared" / "real_rigs"
 
 
 @pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real_rigs is not present on this machine")
+@needs_blender_5  # the MakeHuman rig is a Blender 5.0 file
 def test_every_real_rig_gets_a_matrix(tmp_path, capsys):
     male = REAL / "rocketbox_headbox" / "Male_Adult_03_facial.fbx"
     human = REAL / "mpfb_expression_units" / "makehuman_mpfb_expression_units.blend"
