@@ -123,6 +123,9 @@ class AuditContext:
             new.rigid_explained[rows] = new._rigid_shares(rows)[rows]
         if "shape_cosines" in self.__dict__:
             new.shape_cosines = self.shape_cosines.update(rows, bad)
+        if "sums" in self.__dict__:
+            from .derived import find_sums
+            new.sums = find_sums(new, held=self.sums, changed={self.snapshot.names[i] for i in rows})
         if "signatures" in self.__dict__:
             from .signatures import Signatures
             new.signatures = Signatures(new, geometry=self.signatures.geometry)
@@ -361,10 +364,9 @@ def _motion_row(delta, out):
 _HELD = ("snapshot", "rulebook", "sets", "primary_profile", "chosen_profile", "_set_of", "scratch", "frame", "mirror_map",
          "region_masks", "region_gates", "rigid_domain", "mirror_noise", "millimetres", "mesh_graph", "region_adjacency")
 #: cached per-shape measures refreshed() recomputes for the changed shapes
-_REFRESHED = ("_motion_and_nonfinite", "peak_motion", "max_motion", "region_energy", "rigid_explained", "shape_cosines", "signatures")
-#: cached views of a refreshed measure, and measures of the whole rig's deltas (sums): left to be
-#: computed again on first use
-_DERIVED = ("motion", "_nonfinite", "sums")
+_REFRESHED = ("_motion_and_nonfinite", "peak_motion", "max_motion", "sums", "region_energy", "rigid_explained", "shape_cosines", "signatures")
+#: cached views of a refreshed measure: left to be read again from it
+_DERIVED = ("motion", "_nonfinite")
 
 
 def _plain(value):

@@ -19,9 +19,13 @@ class Sum:
     size_ratio: float
 
 
-def find_sums(ctx):
+def find_sums(ctx, held=None, changed=frozenset()):
     """{shape name: Sum} for every bilateral shape that is its L + R pair and every combination shape
-    that is the sum of its parents, within one shape set (measured on the rig's own deltas)."""
+    that is the sum of its parents, within one shape set (measured on the rig's own deltas).
+
+    ``held``: the sums before shapes ``changed`` were edited (a re-audit): only the candidates that
+    involve a changed shape are measured again.
+    """
     out = {}
     for shape_set in ctx.sets:
         by_key = {}
@@ -38,6 +42,10 @@ def find_sums(ctx):
             if all(parts):
                 candidates.append((name, parts))
         for name, parts in candidates:
+            if held is not None and name not in changed and not changed.intersection(parts):
+                if name in held:
+                    out[name] = held[name]
+                continue
             found = _measure(ctx, name, parts)
             if found is not None:
                 out[name] = found
