@@ -140,3 +140,14 @@ def audit_json(cli):
         assert "Traceback" not in result.stderr
         return result, (json.loads(result.stdout) if result.stdout.strip() else None)
     return audit
+
+
+@pytest.fixture(scope="session")
+def extension_zip(tmp_path_factory):
+    """The extension zip built once with Blender's own tool (tools/build_extension.py)."""
+    import subprocess
+    out = tmp_path_factory.mktemp("build")
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "build_extension.py"), "--output-dir", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return Path(done.stdout.strip().splitlines()[-1])

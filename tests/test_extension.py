@@ -63,15 +63,6 @@ print(json.dumps(result))
 """
 
 
-@pytest.fixture(scope="module")
-def extension_zip(tmp_path_factory):
-    out = tmp_path_factory.mktemp("build")
-    done = subprocess.run([sys.executable, str(ROOT / "tools" / "build_extension.py"), "--output-dir", str(out)],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return Path(done.stdout.strip().splitlines()[-1])
-
-
 def test_zip_holds_the_extension_and_nothing_else(extension_zip):
     """The zip has the entry point, manifest, package and rules; no tests, tools, rigs or caches."""
     names = zipfile.ZipFile(extension_zip).namelist()
