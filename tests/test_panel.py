@@ -58,9 +58,8 @@ def face(registered, tmp_path):
 
 
 # -- point 2: never a traceback ---------------------------------------------------------------------
-def test_select_on_a_library_linked_mesh_says_why_in_one_line(registered, make_rig, tmp_path):
-    """A mesh linked from a library: the audit works, Select refuses in one line (no RuntimeError)."""
-    bpy = registered
+def linked_face(bpy, make_rig, tmp_path):
+    """A one-defect rig saved as a library, then linked into an empty scene."""
     make_rig({"AU12_L": {4: (0.1, 0, 0.05)}})
     library = tmp_path / "library.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(library))
@@ -69,6 +68,13 @@ def test_select_on_a_library_linked_mesh_says_why_in_one_line(registered, make_r
         target.objects = ["Face"]
     obj = target.objects[0]
     bpy.context.scene.collection.objects.link(obj)
+    return obj
+
+
+def test_select_on_a_library_linked_mesh_says_why_in_one_line(registered, make_rig, tmp_path):
+    """A mesh linked from a library: the audit works, Select refuses in one line (no RuntimeError)."""
+    bpy = registered
+    obj = linked_face(bpy, make_rig, tmp_path)
     activate(bpy, obj)
     assert obj.library is not None and obj.data.library is not None
     bpy.context.scene.facs_audit.profile = "facs-core"
@@ -85,14 +91,7 @@ def test_select_on_a_library_linked_mesh_says_why_in_one_line(registered, make_r
 
 def test_select_on_a_non_editable_override_says_why(registered, make_rig, tmp_path):
     bpy = registered
-    make_rig({"AU12_L": {4: (0.1, 0, 0.05)}})
-    library = tmp_path / "library.blend"
-    bpy.ops.wm.save_as_mainfile(filepath=str(library))
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    with bpy.data.libraries.load(str(library), link=True) as (source, target):
-        target.objects = ["Face"]
-    bpy.context.scene.collection.objects.link(target.objects[0])
-    obj = target.objects[0].override_create(remap_local_usages=True)
+    obj = linked_face(bpy, make_rig, tmp_path).override_create(remap_local_usages=True)
     obj.override_library.is_system_override = True  # what a non-editable override is
     activate(bpy, obj)
     bpy.context.scene.facs_audit.profile = "facs-core"
