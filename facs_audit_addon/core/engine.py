@@ -91,7 +91,7 @@ def read_sets(names, rulebook, chosen_profile=None, forced_convention=None):
     for prefix, members in groups.items():
         shape_set = ShapeSet(prefix=prefix, names=members)
         # rest poses (_Neutral, viseme sil) move nothing on purpose: read as such, not as actions
-        shape_set.rest = [n for n in members if any(normalize(c) in rest for c in reader.candidates(n))]
+        shape_set.rest = [n for n in members if not rest.isdisjoint(reader.normalized(n))]
         members = [n for n in members if n not in shape_set.rest]
         rows = [reader.row(n) for n in members]
         # names each convention reads: a column of the rows per convention

@@ -67,11 +67,11 @@ class NameReader:
         self._joiners = re.compile("|".join(re.escape(j) for j in sorted(joiners, key=len, reverse=True))) \
             if joiners else None
         # Joiners made of one-character joiners (_, +, __) are cut at every such character, found with
-        # str.find (a regex alternation tries each joiner at each position): the pieces are stripped of
-        # joiners, so a cut inside a run of them reads the same pieces as the cut at its start.
-        singles = {j for j in joiners if len(j) == 1}
-        self._joiner_table = str.maketrans({c: "\0" for c in singles}) \
-            if singles and all(set(j) <= singles for j in joiners) else None
+        # one character class (a regex alternation tries each joiner at each position): the pieces are
+        # stripped of joiners, so a cut inside a run of them reads the same pieces as the cut at its start.
+        singles = sorted({j for j in joiners if len(j) == 1})
+        self._joiner_chars = re.compile("[" + "".join(map(re.escape, singles)) + "]") \
+            if singles and all(set(j) <= set(singles) for j in joiners) else None
         self._piece_strip = self._sep_chars + "".join(joiners)
         # corrective tags, longest first; a tag stands after a joiner (the longest that fits)
         self._tags = tuple(sorted((t.lower() for t in naming.combination_tags), key=len, reverse=True))
@@ -130,8 +130,12 @@ class NameReader:
         """The texts a name is read as: without export prefixes, then also without its set prefix."""
         return self._taken_apart(name)[0]
 
+    def normalized(self, name):
+        """``normalize`` of each of the name's candidate texts, in the same order."""
+        return self._taken_apart(name)[2]
+
     def _taken_apart(self, name):
-        """(candidate texts, set prefix) of a name, cached: every reading of a name starts here."""
+        """(candidate texts, set prefix, their normal forms) of a name, cached: every reading starts here."""
         found = self._candidates.get(name)
         if found is None:
             if len(self._candidates) > _CACHE_LIMIT:
@@ -139,7 +143,8 @@ class NameReader:
             stripped = self.strip_export_prefix(name)
             match = self._set_prefix.match(stripped)
             texts = (stripped, stripped[match.end():]) if match and match.end() < len(stripped) else (stripped,)
-            found = self._candidates[name] = (texts, match.group("set").upper() if match else "")
+            found = self._candidates[name] = (texts, match.group("set").upper() if match else "",
+                                              tuple(map(normalize, texts)))
         return found
 
     # -- parsing ------------------------------------------------------------------------------
@@ -252,12 +257,8 @@ class NameReader:
         hits = self._hits.get(positions)
         if hits is None or len(hits) > _CACHE_LIMIT:
             hits = self._hits[positions] = {}
-        if self._joiner_table is not None:
-            marked, ends = text.translate(self._joiner_table), []
-            at = marked.find("\0")
-            while at >= 0:
-                ends.append(at)
-                at = marked.find("\0", at + 1)
+        if self._joiner_chars is not None:
+            ends = [m.start() for m in self._joiner_chars.finditer(text)]
         else:
             ends = [m.start() for m in self._joiners.finditer(text)] if self._joiners is not None else []
 
@@ -318,8 +319,8 @@ class NameReader:
         direction, jawLeft or Eye_Left_Left, must not lose it), then with each side marker taken off.
         """
         out = []
-        for text in self.candidates(name):
-            norm = normalize(text)
+        texts, _, norms = self._taken_apart(name)
+        for text, norm in zip(texts, norms):
             out.append((norm, "B", ""))
             out.extend(self._side_options(text, norm))
         return out
