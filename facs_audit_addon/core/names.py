@@ -64,7 +64,7 @@ class NameReader:
             self._has_prefix = any_strip.match if anchored else any_strip.search
         self._set_prefix = naming.set_prefix
         joiners = naming.combination_joiners
-        self._joiners = re.compile("|".join(re.escape(j) for j in sorted(joiners, key=len, reverse=True))) \
+        self._joiners = re.compile(_longest_first(joiners)) \
             if joiners else None
         # Joiners made of one-character joiners (_, +, __) are cut at every such character, found with
         # one character class (a regex alternation tries each joiner at each position): the pieces are
@@ -73,9 +73,11 @@ class NameReader:
         self._joiner_chars = re.compile("[" + "".join(map(re.escape, singles)) + "]") \
             if singles and all(set(j) <= set(singles) for j in joiners) else None
         self._piece_strip = self._sep_chars + "".join(joiners)
-        # corrective tags, longest first; a tag stands after a joiner (the longest that fits)
-        self._tags = tuple(sorted((t.lower() for t in naming.combination_tags), key=len, reverse=True))
-        self._joiner_list = tuple(sorted(joiners, key=len, reverse=True))
+        # a corrective tag (_combo240) ends a name after a joiner: the leftmost match takes the longest
+        # joiner and tag that fit
+        self._tag_at_end = re.compile(f"(?:{_longest_first(joiners)})(?:{_longest_first(naming.combination_tags)})[0-9]*\\Z",
+                                      re.IGNORECASE | re.ASCII).search \
+            if joiners and naming.combination_tags else None
         self._order = tuple(conventions)
         self._position = {name: i for i, name in enumerate(self._order)}
         self._positions = {}
@@ -236,18 +238,8 @@ class NameReader:
 
     def _tag_start(self, text):
         """Where the joiner before a trailing corrective tag (``_combo240``) starts in ``text``, or -1."""
-        body = text.rstrip("0123456789")
-        low = body.lower()
-        if not low.endswith(self._tags):
-            return -1
-        for tag in self._tags:
-            if low.endswith(tag):
-                head = body[: len(body) - len(tag)]
-                for joiner in self._joiner_list:
-                    if head.endswith(joiner):
-                        return len(head) - len(joiner)
-                return -1
-        return -1
+        match = self._tag_at_end(text) if self._tag_at_end is not None else None
+        return match.start() if match else -1
 
     def _split_parts(self, name, text, order):
         """Cut ``text`` at joiners into two parts (each cut in order), else three (each pair of cuts):
@@ -415,6 +407,11 @@ class NameReader:
         if described_au == au:
             return au, described_variant, "", False
         return au, "", described_au, False
+
+
+def _longest_first(words):
+    """A regex alternation of ``words``, longest first (an alternation takes the first that fits)."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 def _parsed(name, convention, au, side, variant, style, mismatch, ambiguous, parts=()):
