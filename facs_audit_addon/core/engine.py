@@ -104,7 +104,7 @@ def read_sets(names, rulebook, chosen_profile=None, forced_convention=None):
         order = (primary,) + tuple(c for c in rulebook.conventions if c != primary and not forced_convention)
         positions = reader.positions(order)
         for name, row in zip(members, rows):
-            parsed = reader.first(name, row, positions)
+            parsed = reader.first(name, row, positions) if row is not reader.unread else None
             if parsed is not None:
                 shape_set.parsed[name] = parsed
                 if parsed.convention != primary:

@@ -67,11 +67,14 @@ class NameReader:
         self._joiners = re.compile(_longest_first(joiners)) \
             if joiners else None
         # Joiners made of one-character joiners (_, +, __) are cut at every such character, found with
-        # one character class (a regex alternation tries each joiner at each position): the pieces are
-        # stripped of joiners, so a cut inside a run of them reads the same pieces as the cut at its start.
-        singles = sorted({j for j in joiners if len(j) == 1})
-        self._joiner_chars = re.compile("[" + "".join(map(re.escape, singles)) + "]") \
-            if singles and all(set(j) <= set(singles) for j in joiners) else None
+        # bytes.find on the name with those characters translated to NUL (ASCII names; a regex alternation
+        # tries each joiner at each position, a character class still makes a match object per cut): the
+        # pieces are stripped of joiners, so a cut inside a run of them reads the same pieces as the cut
+        # at its start.
+        singles = "".join(sorted({j for j in joiners if len(j) == 1}))
+        one_char = singles and all(set(j) <= set(singles) for j in joiners)
+        self._joiner_bytes = bytes.maketrans(singles.encode(), b"\0" * len(singles)) \
+            if one_char and singles.isascii() else None
         self._piece_strip = self._sep_chars + "".join(joiners)
         # a corrective tag (_combo240) ends a name after a joiner: the leftmost match takes the longest
         # joiner and tag that fit
@@ -79,6 +82,8 @@ class NameReader:
                                       re.IGNORECASE | re.ASCII).search \
             if joiners and naming.combination_tags else None
         self._order = tuple(conventions)
+        #: the row of a name no convention reads as one action
+        self.unread = (None,) * len(self._order)
         self._position = {name: i for i, name in enumerate(self._order)}
         self._positions = {}
         self._code = tuple(i for i, c in enumerate(conventions.values()) if c.code_pattern is not None)
@@ -99,7 +104,6 @@ class NameReader:
         self._code_memo = {i: {} for i in self._code}
         self._read_memo = {}
         self._candidates = {}
-        self._tags_at = {}  # text -> where its corrective tag starts (-1: none)
         # per convention order: combination piece -> (action key, ParsedName) or None
         self._hits = {}
         self._sep_table = str.maketrans({c: "\0" for c in self._sep_chars})
@@ -137,7 +141,8 @@ class NameReader:
         return self._taken_apart(name)[2]
 
     def _taken_apart(self, name):
-        """(candidate texts, set prefix, their normal forms) of a name, cached: every reading starts here."""
+        """(candidate texts, set prefix, their normal forms, where a trailing corrective tag's joiner starts
+        in the last text or -1) of a name, cached: every reading starts here."""
         found = self._candidates.get(name)
         if found is None:
             if len(self._candidates) > _CACHE_LIMIT:
@@ -146,7 +151,7 @@ class NameReader:
             match = self._set_prefix.match(stripped)
             texts = (stripped, stripped[match.end():]) if match and match.end() < len(stripped) else (stripped,)
             found = self._candidates[name] = (texts, match.group("set").upper() if match else "",
-                                              tuple(map(normalize, texts)))
+                                              tuple(map(normalize, texts)), self._tag_start(texts[-1]))
         return found
 
     # -- parsing ------------------------------------------------------------------------------
@@ -157,10 +162,12 @@ class NameReader:
 
     def row(self, name):
         """What each convention reads in ``name``, by convention position (``positions``): a tuple
-        ``(au, side, variant, side_style, mismatch, ambiguous)`` or None. The name is taken apart once."""
+        ``(au, side, variant, side_style, mismatch, ambiguous)`` or None. The name is taken apart once.
+        A corrective by its tag (mouthSmile_L_eyeBlink_L_combo240) is read as a combination only: its row
+        is ``unread``, one shared tuple of Nones."""
+        if self._taken_apart(name)[3] > 0:
+            return self.unread
         found = [None] * len(self._order)
-        if self.tagged(name):
-            return found  # a corrective by its tag (mouthSmile_L_eyeBlink_L_combo240): read as a combination
         left = len(found)
         table, code, code_memo = self._table, self._code, self._code_memo
         for norm, side, style in self._readings(name):
@@ -200,9 +207,9 @@ class NameReader:
 
     def positions(self, order):
         """Convention names -> their positions in a row."""
-        key = tuple(order)
-        found = self._positions.get(key)
+        found = self._positions.get(order) if isinstance(order, tuple) else None
         if found is None:
+            key = tuple(order)
             found = self._positions[key] = tuple(self._position[c] for c in key)
         return found
 
@@ -220,21 +227,12 @@ class NameReader:
         is read without it: its parts before the tag are its parents (such a name is never read as
         one action).
         """
-        text = self.candidates(name)[-1]
-        end = self._tags_at.get(text)
-        if end is None:
-            end = self._tag_start(text)
-        return self._split_parts(name, text[:end] if end > 0 else text, order)
+        texts, _, _, end = self._taken_apart(name)
+        return self._split_parts(name, texts[-1][:end] if end > 0 else texts[-1], order)
 
     def tagged(self, name):
         """Whether ``name`` ends in a corrective tag after a joiner, with parent names before it."""
-        text = self.candidates(name)[-1]
-        end = self._tags_at.get(text)
-        if end is None:
-            if len(self._tags_at) > _CACHE_LIMIT:
-                self._tags_at.clear()
-            end = self._tags_at[text] = self._tag_start(text)
-        return end > 0
+        return self._taken_apart(name)[3] > 0
 
     def _tag_start(self, text):
         """Where the joiner before a trailing corrective tag (``_combo240``) starts in ``text``, or -1."""
@@ -249,8 +247,12 @@ class NameReader:
         hits = self._hits.get(positions)
         if hits is None or len(hits) > _CACHE_LIMIT:
             hits = self._hits[positions] = {}
-        if self._joiner_chars is not None:
-            ends = [m.start() for m in self._joiner_chars.finditer(text)]
+        if self._joiner_bytes is not None and text.isascii():
+            marked, ends = text.encode().translate(self._joiner_bytes), []
+            at = marked.find(0)
+            while at >= 0:
+                ends.append(at)
+                at = marked.find(0, at + 1)
         else:
             ends = [m.start() for m in self._joiners.finditer(text)] if self._joiners is not None else []
 
@@ -311,7 +313,7 @@ class NameReader:
         direction, jawLeft or Eye_Left_Left, must not lose it), then with each side marker taken off.
         """
         out = []
-        texts, _, norms = self._taken_apart(name)
+        texts, _, norms, _ = self._taken_apart(name)
         for text, norm in zip(texts, norms):
             out.append((norm, "B", ""))
             out.extend(self._side_options(text, norm))
