@@ -55,15 +55,22 @@ def find_sums(ctx, held=None, changed=frozenset()):
 def _measure(ctx, name, parts):
     if name in ctx.invalid or any(p in ctx.invalid for p in parts):
         return None
-    deltas = ctx.snapshot.deltas
-    whole = deltas[ctx.snapshot.index(name)].ravel().astype(np.float64)
-    total = np.zeros_like(whole)
-    for part in parts:
-        total += deltas[ctx.snapshot.index(part)].ravel()
-    norm_whole, norm_total = float(np.linalg.norm(whole)), float(np.linalg.norm(total))
+    deltas, index = ctx.snapshot.deltas, ctx.snapshot.index
+    whole = deltas[index(name)].ravel()
+    total = deltas[index(parts[0])].ravel().copy()
+    for part in parts[1:]:
+        total += deltas[index(part)].ravel()
+    product = np.empty_like(whole)
+
+    def dot(a, b):
+        # float32 products, summed pairwise by numpy: ~1e-7 relative, deterministic, and ~10x faster than
+        # casting every corrective and its parents to float64 first
+        return float(np.multiply(a, b, out=product).sum())
+
+    norm_whole, norm_total = dot(whole, whole) ** 0.5, dot(total, total) ** 0.5
     if norm_whole <= 0 or norm_total <= 0:
         return None
-    cosine = float(whole @ total) / (norm_whole * norm_total)
+    cosine = dot(whole, total) / (norm_whole * norm_total)
     ratio = min(norm_whole, norm_total) / max(norm_whole, norm_total)
     if cosine < ctx.threshold("sum_cosine", name) or ratio < ctx.threshold("sum_magnitude", name):
         return None
