@@ -76,9 +76,10 @@ IMPORTERS = {**dict.fromkeys(FBX, "import_scene.fbx"), **dict.fromkeys(GLTF, "im
 
 def _open(path, suffix):
     """Load ``path`` into a fresh, empty session. Scripts in the file and scripted drivers never run."""
-    # read_homefile, not read_factory_settings: the latter also resets the preferences, which disables
-    # every add-on, this extension included, when the audit runs inside Blender (--command facs_audit).
-    bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True, load_ui=False)
+    if suffix not in BLEND:  # open_mainfile replaces the whole session itself; an importer adds to it
+        # read_homefile, not read_factory_settings: the latter also resets the preferences, which disables
+        # every add-on, this extension included, when the audit runs inside Blender (--command facs_audit).
+        bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True, load_ui=False)
     # Blender 4.2 resolves a relative path that starts with "../" against another folder than the
     # current one: hand it the absolute path (reports keep the path as given)
     filepath = os.path.abspath(path)
