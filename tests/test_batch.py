@@ -85,6 +85,7 @@ def progress_lines(stderr):
     return [line for line in stderr.splitlines() if line.startswith("facs-audit: [")]
 
 
+@pytest.mark.slow  # worker processes
 @pytest.mark.parametrize("form", ["json", "text"])
 def test_two_jobs_give_byte_identical_reports(rigs, form, cli, tmp_path):
     """... and the workers, like the CLI (test_cli.py), remove Blender's session temp folder at their
@@ -108,6 +109,7 @@ def test_two_jobs_give_byte_identical_reports(rigs, form, cli, tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("blender_")] == []
 
 
+@pytest.mark.slow  # worker processes
 def test_more_jobs_than_files_and_a_folder(rigs, cli, tmp_path):
     import shutil
 
@@ -121,6 +123,7 @@ def test_more_jobs_than_files_and_a_folder(rigs, cli, tmp_path):
     assert len(progress_lines(many.stderr)) == 2
 
 
+@pytest.mark.slow  # worker processes
 def test_corrupt_and_missing_files_among_good_ones(rigs, corrupt, cli, tmp_path):
     """Input errors in a worker or in this process: reported per file, the other files audited."""
     missing = tmp_path / "nowhere.blend"
@@ -173,6 +176,7 @@ def test_workers_get_one_math_thread_unless_set(monkeypatch):
     assert os.environ["OMP_NUM_THREADS"] == "3"
 
 
+@pytest.mark.slow  # a fresh interpreter and a worker process
 def test_jobs_from_a_process_that_already_loaded_bpy(rigs, cli):
     """bpy puts Blender's script folders on sys.path; spawned workers inherit sys.path and must still
     find the bpy module, not the ``bpy`` package among those scripts."""
@@ -187,6 +191,7 @@ def test_jobs_from_a_process_that_already_loaded_bpy(rigs, cli):
     assert result.stdout == cli("audit", *rigs, "--format", "json").stdout
 
 
+@pytest.mark.slow  # a fresh interpreter (numpy not yet loaded)
 def test_a_batch_job_uses_one_math_thread():
     """Beside other jobs, numpy's OpenBLAS threads would spin on their cores: one thread per job."""
     script = textwrap.dedent("""
@@ -291,16 +296,19 @@ def test_workers_fork_only_before_bpy_is_loaded():
     assert batch._start_method() == "spawn"
 
 
+@pytest.mark.slow  # batches of worker processes
 def test_jobs_return_every_file_once(batches):
     assert sorted(batches["biggest-first"]) == list(range(len(SIZES)))
 
 
+@pytest.mark.slow  # batches of worker processes
 @pytest.mark.parametrize("scenario", FAILURES)
 def test_a_failing_job_stops_the_batch_with_one_error(scenario, batches):
     outcome = batches[scenario]
     assert isinstance(outcome, str) and FAILURES[scenario][2] in outcome, outcome
 
 
+@pytest.mark.slow  # batches of worker processes
 def test_jobs_take_the_biggest_files_first(batches):
     """So a batch does not end with one job alone on a big rig; the report order is the caller's."""
     # the worker takes the biggest (3) and is still starting while this process takes the rest in turn

@@ -60,6 +60,7 @@ def run_step(step, repo, runner, env):
     return result
 
 
+@pytest.mark.slow  # git and the workflow's bash steps, each starting python -m facs_audit_addon
 def test_workflow_audits_only_the_changed_rigs_against_the_base_branch(gate_rigs, tmp_path):
     yaml = pytest.importorskip("yaml")
     if shutil.which("git") is None:
@@ -116,6 +117,7 @@ def test_workflow_audits_only_the_changed_rigs_against_the_base_branch(gate_rigs
     assert gate.returncode == 1
 
 
+@pytest.mark.slow  # the hook script, which starts python -m facs_audit_addon
 def test_pre_commit_hook_audits_the_rig_files_it_is_given(gate_rigs, tmp_path):
     yaml = pytest.importorskip("yaml")
     (hook,) = yaml.safe_load(HOOKS.read_text())

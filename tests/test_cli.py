@@ -255,6 +255,7 @@ def test_unwritable_output_is_one_line_exit_2(sample, tmp_path, audit):
 
 # -- smoke tests: the command as a user runs it, in a fresh process --------------------------------
 
+@pytest.mark.slow  # a fresh interpreter: the entry point as a user runs it
 def test_module_entry_point_gives_the_in_process_report(sample, audit, tmp_path):
     """``python -m facs_audit_addon audit``: the same bytes on stdout as in process, nothing else on it.
 
@@ -271,6 +272,7 @@ def test_module_entry_point_gives_the_in_process_report(sample, audit, tmp_path)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("blender_")] == []
 
 
+@pytest.mark.slow  # a fresh interpreter: the entry point as a user runs it
 def test_module_entry_point_fails_with_one_line(sample, tmp_path):
     """A corrupt file and a bad rigs folder: exit 2, one error line each, no traceback."""
     bad = tmp_path / "corrupt.blend"

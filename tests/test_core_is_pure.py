@@ -2,6 +2,7 @@
 way: core helpers <- checks <- engine <- adapters (Blender add-on, CLI, batch)."""
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -21,12 +22,22 @@ def imports(path, source=None):
     """Absolute names of every module ``path`` imports, at module level or inside functions.
 
     Relative imports are resolved; ``from . import name`` counts as importing the submodule ``name``
-    when there is one, else the package itself.
+    when there is one, else the package itself. A file is parsed once for the three tests that read it.
     """
+    if source is None:
+        return list(_file_imports(path, path.stat().st_mtime_ns))
+    return _imports(path, source)
+
+
+@functools.lru_cache(maxsize=None)
+def _file_imports(path, mtime):
+    return tuple(_imports(path, path.read_text()))
+
+
+def _imports(path, source):
     name = module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = []
-    source = path.read_text() if source is None else source
     for node in ast.walk(ast.parse(source, filename=str(path))):
         if isinstance(node, ast.Import):
             found += [alias.name for alias in node.names]

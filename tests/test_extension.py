@@ -63,6 +63,7 @@ print(json.dumps(result))
 """
 
 
+@pytest.mark.slow  # tools/build_extension.py runs Blender's blender_ext.py in a fresh interpreter
 def test_zip_holds_the_extension_and_nothing_else(extension_zip):
     """The zip has the entry point, manifest, package and rules; no tests, tools, rigs or caches."""
     names = zipfile.ZipFile(extension_zip).namelist()
@@ -73,6 +74,7 @@ def test_zip_holds_the_extension_and_nothing_else(extension_zip):
                 "__pycache__" in n or n.endswith(".pyc")]
 
 
+@pytest.mark.slow  # a fresh interpreter with a throwaway Blender home
 def test_install_run_and_disable(extension_zip, tmp_path):
     """Installed into a fresh Blender home, the operators audit a rig and disabling unregisters everything."""
     script = tmp_path / "install_and_run.py"

@@ -1,32 +1,34 @@
 """``audit --format html``: a self-contained page, seen as a reader sees it (headless Chromium).
 
-The rigs are the sample face and its brow-leakage defect, built by real Blender and saved as .blend;
-the audit runs as a user runs it (a subprocess), pictures rendered by Workbench.
+The rigs are the sample face and its brow-leakage defect, built by real Blender (the bpy module, in this
+process) and saved as .blend; the audit runs the command line in this process (gate_helpers.cli: output
+captured at file descriptors 1 and 2), pictures rendered by Workbench. A batch with a worker process and
+the page in Chromium are in the slow tier.
 """
 
 import shutil
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from gate_helpers import cli, cli_process
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def run(*args):
-    return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=600)
-
-
 @pytest.fixture(scope="module")
 def rigs(tmp_path_factory):
+    bpy = pytest.importorskip("bpy")
+    from sample_rigs.build_blend import write_blend
+
     folder = tmp_path_factory.mktemp("html_rigs")
     for name, variant in (("leak", "leakage-au12-brows"), ("clean", "clean")):
-        result = run("sample_rigs/build_blend.py", folder / f"{name}.blend", "--variant", variant)
-        assert result.returncode == 0, result.stderr[-2000:]
+        write_blend(folder / f"{name}.blend", variant=variant)
+    bpy.ops.wm.read_factory_settings(use_empty=True)
     return folder
 
 
@@ -36,7 +38,7 @@ def pages(rigs):
     out = {}
     for kind, extra in (("images", []), ("plain", ["--no-images"])):
         page = rigs / f"{kind}.html"
-        result = run("-m", "facs_audit_addon", "audit", rigs / "leak.blend", rigs / "clean.blend",
+        result = cli("audit", rigs / "leak.blend", rigs / "clean.blend",
                      "--profile", "facs-film", "--format", "html", "--output", page, *extra)
         assert result.returncode == 1, result.stderr[-2000:]  # the leak is an error
         assert result.stdout == ""  # the page goes to --output only
@@ -92,16 +94,17 @@ def test_page_without_images_has_none(pages):
     assert page.badges.count("error") == 3
 
 
+@pytest.mark.slow  # a worker process
 def test_same_rigs_give_the_same_page(pages, rigs, tmp_path):
     again = tmp_path / "again.html"
-    result = run("-m", "facs_audit_addon", "audit", rigs / "leak.blend", rigs / "clean.blend", "--profile",
+    result = cli_process("audit", rigs / "leak.blend", rigs / "clean.blend", "--profile",
                  "facs-film", "--format", "html", "--output", again, "--jobs", "2")
     assert result.returncode == 1, result.stderr[-2000:]
     assert again.read_bytes() == pages["images"].read_bytes()  # pictures rendered in a worker too
 
 
 def test_html_needs_an_output_file(rigs):
-    result = run("-m", "facs_audit_addon", "audit", rigs / "clean.blend", "--format", "html")
+    result = cli("audit", rigs / "clean.blend", "--format", "html")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "facs-audit: usage error: --format html writes a page to a file: add --output report.html (see --help)"]
@@ -132,6 +135,7 @@ def near(pixels, colour, tolerance=12):
     return int((np.abs(pixels.astype(np.int16) - np.array(colour)).max(axis=2) <= tolerance).sum())
 
 
+@pytest.mark.slow  # Chromium
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 def test_chromium_shows_the_report_and_its_pictures(pages, tmp_path):
     shot = screenshot(pages["images"], tmp_path / "images.png")
@@ -152,8 +156,8 @@ def test_waived_findings_are_marked_as_in_the_text_report(rigs, tmp_path):
     config.write_text('profile = "facs-film"\n\n[[waivers]]\nrule = "region.leakage"\nshapes = ["AU12_L"]\n'
                       'reason = "brow <fix> next week"\nexpires = 2999-12-31\n')
     page = tmp_path / "waived.html"
-    result = run("-m", "facs_audit_addon", "audit", rigs / "leak.blend", "--config", config, "--format", "html",
-                 "--no-images", "--output", page)
+    result = cli("audit", rigs / "leak.blend", "--config", config, "--format", "html", "--no-images",
+                 "--output", page)
     assert result.returncode == 1  # AU12_R's leakage is not waived
     text = page.read_text(encoding="utf-8")
     assert text.count('<span class="known">(waived until 2999-12-31: brow &lt;fix&gt; next week)</span>') == 1

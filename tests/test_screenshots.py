@@ -14,8 +14,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-pytestmark = pytest.mark.skipif(not (shutil.which("blender") and shutil.which("Xvfb")),
-                                reason="needs a Blender binary and Xvfb (apt-get install blender xvfb xauth)")
+pytestmark = [pytest.mark.slow,  # a Blender binary under Xvfb
+              pytest.mark.skipif(not (shutil.which("blender") and shutil.which("Xvfb")),
+                                 reason="needs a Blender binary and Xvfb (apt-get install blender xvfb xauth)")]
 
 
 def _free_display():

@@ -12,6 +12,8 @@
 Unions run over whole arrays of edges at once; nothing loops over vertices in Python.
 """
 
+import itertools
+
 import numpy as np
 
 #: Coincident vertices: closer than this share of the face size.
@@ -20,11 +22,19 @@ WELD_SHARE = 1e-6
 
 def polygon_edges(faces):
     """(e, 2) int64 unique undirected edges of polygons given as sequences of vertex indices."""
-    pairs = [(f[i], f[(i + 1) % len(f)]) for f in faces for i in range(len(f))]
-    if not pairs:
+    lengths = np.fromiter(map(len, faces), dtype=np.int64)
+    corners = np.fromiter(itertools.chain.from_iterable(faces), dtype=np.int64, count=int(lengths.sum()))
+    if not corners.size:
         return np.zeros((0, 2), dtype=np.int64)
-    edges = np.sort(np.array(pairs, dtype=np.int64), axis=1)
-    return np.unique(edges, axis=0)
+    # each corner joins the next corner of its polygon; the last one wraps to the polygon's first
+    following = np.arange(1, corners.size + 1)
+    ends = np.cumsum(lengths)[lengths > 0]
+    following[ends - 1] = ends - lengths[lengths > 0]
+    edges = np.sort(np.stack([corners, corners[following]], axis=1), axis=1)
+    # unique rows, in row order, through one integer key per edge (np.unique(axis=0) is ~5x slower)
+    count = int(corners.max()) + 1
+    keys = np.unique(edges[:, 0] * count + edges[:, 1])
+    return np.stack([keys // count, keys % count], axis=1)
 
 
 def weld_pairs(points, tolerance):
