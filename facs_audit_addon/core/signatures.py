@@ -132,7 +132,7 @@ class FaceGeometry:
 
 def face_geometry(ctx):
     """Find the mouth, jaw and eye anchors of the audited rig (see the module docstring)."""
-    local = ctx.frame.local(ctx.snapshot.basis)
+    local = ctx.basis_local
     by_au = {}
     for i, name, parsed in ctx.mapped_shapes():
         if ctx.max_motion[i] > 0:
@@ -153,12 +153,13 @@ def face_geometry(ctx):
 def _side_peaks(ctx, local, by_au, actions):
     """Median position, per side, of where ``actions`` move the most; mirrored if one side lacks any."""
     found = {"L": [], "R": []}
+    halves = (("L", np.flatnonzero(local[:, 0] > 0)), ("R", np.flatnonzero(local[:, 0] < 0)))
     for au in actions:
         for i, parsed in by_au.get(au, ()):
             motion = ctx.motion[i]
-            for side, half in (("L", local[:, 0] > 0), ("R", local[:, 0] < 0)):
-                if parsed.side in (side, "B") and half.any():
-                    found[side].append(local[np.flatnonzero(half)[np.argmax(motion[half])]])
+            for side, half in halves:
+                if parsed.side in (side, "B") and half.size:
+                    found[side].append(local[half[np.argmax(motion[half])]])
     if len(found["L"]) + len(found["R"]) < MIN_ANCHORS:
         return None
     peaks = {side: np.median(points, axis=0) if points else None for side, points in found.items()}
