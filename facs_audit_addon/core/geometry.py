@@ -154,8 +154,7 @@ def rigid_shares(basis, deltas, motion, peak, domain, skip=None, rows=None):
     out = np.zeros(len(deltas))
     if int(domain.sum()) < 4:
         return out
-    points = basis[domain].astype(np.float64)
-    centred = points - points.mean(axis=0)
+    centred = None  # the head's points about their centroid: made for the first shape that is fitted
     sample = np.flatnonzero(domain)[::RIGID_SAMPLE]
     moving = np.zeros(len(out))
     if rows is None:
@@ -168,6 +167,9 @@ def rigid_shares(basis, deltas, motion, peak, domain, skip=None, rows=None):
     for i in rows:
         if (skip is not None and skip[i]) or moving[i] < RIGID_MOVING_SHARE or not peak[i] > 0:
             continue
+        if centred is None:
+            points = basis[domain].astype(np.float64)
+            centred = points - points.mean(axis=0)
         out[i] = rigid_fit(centred, deltas[i][domain].astype(np.float64))[0]
     return out
 

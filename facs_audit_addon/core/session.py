@@ -122,13 +122,18 @@ def face_moved(held, fresh, names):
     anchor_codes = {c for codes_ in getattr(coactivation, "anchors", {}).values() for c in codes_}
     if codes & anchor_codes and "signatures" in held.__dict__:
         from .signatures import face_geometry
-        if not _same_geometry(face_geometry(fresh), held.signatures.geometry):
+        before = held.signatures.geometry
+        rows = {fresh.snapshot.index(name) for name in names}
+        geometry = face_geometry(fresh, held=before, changed=rows)
+        if geometry is not before and not _same_geometry(geometry, before):
             return True
     return False
 
 
 def _same_geometry(a, b):
     for name in a.__dataclass_fields__:
+        if name == "cues":
+            continue  # what the zones were found from: the zones themselves are compared
         x, y = getattr(a, name), getattr(b, name)
         if isinstance(x, dict) or isinstance(y, dict):
             if not isinstance(x, dict) or not isinstance(y, dict) or x.keys() != y.keys() or not all(
