@@ -36,3 +36,25 @@ def test_focused_checks_find_what_a_full_audit_finds_about_the_focus(variant_id,
             want = sorted(repr(f) for f in full[check] if focus.intersection(f.shapes))
             assert _touching(check, ctx, focus) == want, (check.__name__, sorted(focus))
     ctx.focus = None
+
+
+def test_a_finding_a_duplicate_pair_hid_shows_once_the_pair_is_gone():
+    """conflation.identified-as-other is left out where a duplicate pair names the shape; a sculpt on the
+    *other* shape of the pair ends the duplicate, and the update must show the finding a full audit shows."""
+    import dataclasses
+
+    from facs_audit_addon.core import audit_rig
+
+    clean = variant_snapshot("clean")
+    deltas = clean.deltas.copy()
+    copy, source = clean.index("AU4_depressor_L"), clean.index("AU21_L")
+    deltas[copy] = deltas[source]
+    snapshot = dataclasses.replace(clean, deltas=deltas.copy())
+    session = AuditSession(RULEBOOK, profile="facs-film")
+    before = session.audit(dataclasses.replace(snapshot, deltas=deltas.copy()))
+    assert any(f.rule == "conflation.duplicate-shapes" and "AU4_depressor_L" in f.shapes for f in before.findings)
+    deltas[source] = 0.0  # the pair's other shape emptied
+    updated = session.update({"AU21_L": deltas[source].copy()})
+    fresh = audit_rig(dataclasses.replace(snapshot, deltas=deltas), RULEBOOK, profile="facs-film")
+    assert any(f.rule == "conflation.identified-as-other" and f.shapes == ("AU4_depressor_L",) for f in fresh.findings)
+    assert [repr(f) for f in updated.findings] == [repr(f) for f in fresh.findings]
