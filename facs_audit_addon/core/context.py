@@ -51,6 +51,7 @@ class AuditContext:
         self.focus = None
         #: shapes whose deltas hold NaN/inf: geometric checks skip them
         self.invalid = {name for name, bad in zip(snapshot.names, self._nonfinite) if bad}
+        self._mapped = self._mapped_now()
         #: row -> landmark vote of that shape (frame.py), kept by a re-audit for the shapes it did not change
         self.landmark_votes = {}
 
@@ -90,7 +91,9 @@ class AuditContext:
 
     def focused_shapes(self):
         """mapped_shapes() limited to the focus of an incremental re-audit."""
-        return ((i, name, parsed) for i, name, parsed in self.mapped_shapes() if self.touches(name))
+        if self.focus is None:
+            return self._mapped
+        return [shape for shape in self._mapped if shape[1] in self.focus]
 
     def refreshed(self, rows, focus):
         """A context for the same rig after the deltas of shapes ``rows`` changed in place.
@@ -110,6 +113,7 @@ class AuditContext:
         changed = set(rows)
         new.landmark_votes = {i: v for i, v in self.landmark_votes.items() if i not in changed}
         new.invalid = {name for name, nonfinite in zip(self.snapshot.names, bad) if nonfinite}
+        new._mapped = new._mapped_now()
         if "peak_motion" in self.__dict__:
             new.peak_motion = _peak_update(motion, *self.peak_motion, rows)
         if "max_motion" in self.__dict__:
@@ -132,11 +136,16 @@ class AuditContext:
         return new
 
     def mapped_shapes(self):
-        """(index, name, ParsedName) of every single-action shape whose deltas are finite."""
-        for i, name in enumerate(self.snapshot.names):
-            parsed = self.parsed(name)
-            if parsed is not None and name not in self.invalid:
-                yield i, name, parsed
+        """[(index, name, ParsedName)] of every single-action shape whose deltas are finite (do not change it).
+
+        A list made with ``invalid`` (here and in refreshed): checks walk it many times per audit.
+        """
+        return self._mapped
+
+    def _mapped_now(self):
+        parsed_of = self.parsed
+        return [(i, name, parsed) for i, name in enumerate(self.snapshot.names)
+                if (parsed := parsed_of(name)) is not None and name not in self.invalid]
 
     # -- shared measures ----------------------------------------------------------------------
     @cached_property
@@ -186,6 +195,19 @@ class AuditContext:
     def frame(self):
         from .frame import estimate_frame
         return estimate_frame(self)
+
+    @cached_property
+    def basis_local(self):
+        """(n, 3) float32: the basis in the face frame (``frame.local``), read-only."""
+        local = self.frame.local(self.snapshot.basis)
+        local.flags.writeable = False
+        return local
+
+    @cached_property
+    def sampled_faces(self):
+        """{id(identify rules): (rules, what identify.describe reads of the face besides the shapes)},
+        filled by describe: whole-face, so kept for the next shapes described and by a re-audit."""
+        return {}
 
     @cached_property
     def mirror_map(self):
@@ -361,7 +383,7 @@ def _motion_row(delta, out):
 # left out of the incremental re-audit by mistake.
 
 #: inputs, and cached measures of the whole face, that an incremental re-audit keeps as they are
-_HELD = ("snapshot", "rulebook", "sets", "primary_profile", "chosen_profile", "_set_of", "scratch", "frame", "mirror_map",
+_HELD = ("snapshot", "rulebook", "sets", "primary_profile", "chosen_profile", "_set_of", "scratch", "frame", "basis_local", "sampled_faces", "mirror_map",
          "region_masks", "region_gates", "rigid_domain", "mirror_noise", "millimetres", "mesh_graph", "region_adjacency")
 #: cached per-shape measures refreshed() recomputes for the changed shapes
 _REFRESHED = ("_motion_and_nonfinite", "peak_motion", "max_motion", "sums", "region_energy", "rigid_explained", "shape_cosines", "signatures")

@@ -47,8 +47,12 @@ class ShapeCosines:
         """The cosine of non-empty, finite shapes ``i`` and ``j`` from the dot product of their deltas."""
         return min(max(dot / (self.norms[i] * self.norms[j]), -1.0), 1.0)
 
-    def pairs_above(self, rows, limit):
-        """``(i, j, cosine)`` for every pair of ``rows`` (i < j in ``rows`` order) with cosine > ``limit``."""
+    def pairs_above(self, rows, limit, among=None):
+        """``(i, j, cosine)`` for every pair of ``rows`` (i < j in ``rows`` order) with cosine > ``limit``.
+
+        ``among``: only the pairs holding one of these shape indices (a re-audit's focus); the values are
+        still those of a call without it (the same choice of one full product or single dot products).
+        """
         rows = np.asarray(rows, dtype=np.intp)
         norms = self.norms[rows]
         safe = np.where(norms > 0, norms, 1.0)
@@ -57,8 +61,12 @@ class ShapeCosines:
         distance = share[:, None] + share[None, :] - 2 * gram
         live = (norms > 0) & ~self._bad[rows]
         near = np.triu(distance <= 2 * (1 - limit) + SLACK, 1) & live[:, None] & live[None, :]
+        screened = int(np.count_nonzero(near))
+        if among is not None:
+            wanted = np.isin(rows, list(among))
+            near &= wanted[:, None] | wanted[None, :]
         pairs = [(int(rows[a]), int(rows[b])) for a, b in zip(*np.nonzero(near))]
-        if len(pairs) > MAX_PAIRS_PER_SHAPE * len(rows):
+        if screened > MAX_PAIRS_PER_SHAPE * len(rows):
             full = self._flat @ self._flat.T  # one product beats that many single dot products
             found = [(i, j, self._from_dot(float(full[i, j]), i, j)) for i, j in pairs]
         else:

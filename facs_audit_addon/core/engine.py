@@ -31,7 +31,12 @@ def audit_rig(snapshot, rulebook, *, profile=None, convention=None, file="", scr
 
 def run_checks(ctx):
     """Every check's findings on ``ctx`` (see drop_shadowed)."""
-    return drop_shadowed([f for check in CHECKS for f in check(ctx) if f is not None])
+    return drop_shadowed(raw_findings(ctx))
+
+
+def raw_findings(ctx):
+    """Every check's findings on ``ctx``, before drop_shadowed (a re-audit merges these, then drops)."""
+    return [f for check in CHECKS for f in check(ctx) if f is not None]
 
 
 def drop_shadowed(findings):

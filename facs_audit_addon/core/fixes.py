@@ -239,7 +239,7 @@ def smoothstep(edge0, edge1, x):
 
 def _lateral(ctx):
     """(n,) distance of each basis vertex from the mirror plane (+ = the character's left)."""
-    return ctx.frame.local(ctx.snapshot.basis)[:, 0].astype(np.float64)
+    return ctx.basis_local[:, 0].astype(np.float64)
 
 
 def _band(ctx, name):

@@ -71,6 +71,9 @@ class Frame:
     notes: tuple = ()
     #: the mirror plane as found: (normal, offset, matched, notes, tolerance); a re-audit reuses it (see estimate_frame)
     plane: tuple = None
+    #: what up and forward were found from: (eye, mouth (raw landmarks), up, notes on up, forward before the
+    #: motion's side is checked, head depth, head spread, flipped); a re-audit reuses it (see estimate_frame)
+    cues: tuple = None
 
     @property
     def normal(self):
@@ -95,7 +98,9 @@ def estimate_frame(ctx, mirror_tolerance=None, held=None):
     held : Frame, optional
         An earlier frame of the same basis and tolerance. The mirror plane depends only on the basis
         and the moving vertices; when those are the same, the held plane is reused instead of searched
-        again (the costly part), so the result is what a fresh estimate gives.
+        again (the costly part), so the result is what a fresh estimate gives. When the landmarks are
+        the same too, so is everything but the side the motion is on; when that is too, ``held`` itself
+        is returned (every value of it is what this estimate would compute).
     """
     basis = ctx.snapshot.basis
     n = basis.shape[0]
@@ -124,14 +129,29 @@ def estimate_frame(ctx, mirror_tolerance=None, held=None):
         normal, offset, matched, plane_notes, _ = held.plane
         notes.extend(plane_notes)
     else:
+        held = None
         reach = np.linalg.norm(basis - points.mean(axis=0), axis=1)
         head = basis[reach <= 0.625 * scale]
         normal, offset, matched = _mirror_plane(points, head, tolerance, scale, notes)
     plane = (normal, offset, matched, tuple(notes), tolerance)
     weights = peak[active].astype(np.float64) ** 2
     eye, mouth = (_landmark(ctx, basis, codes) for codes in _landmark_codes(ctx))
-    up = _up_axis(points, normal, eye, mouth, notes)
-    forward = _forward_axis(basis, points, weights, normal, up, notes)
+    if held is not None and held.cues is not None and _same(held.cues[0], eye) and _same(held.cues[1], mouth):
+        # same moving vertices, plane and landmarks: up and the head's depth are the held ones
+        up, up_notes, forward, head_depth, spread = held.cues[2:7]
+    else:
+        held = None
+        up_notes = []
+        up = _up_axis(points, normal, eye, mouth, up_notes)
+        forward, head_depth, spread = _head_depth(basis, points, normal, up)
+    notes.extend(up_notes)
+    flipped = _motion_behind(points, weights, forward, head_depth, spread)
+    if held is not None and flipped == held.cues[7]:
+        return held
+    cues = (eye, mouth, up, tuple(up_notes), forward, head_depth, spread, flipped)
+    if flipped:
+        notes.append("forward axis flipped: the moving part of the mesh faces +Y")
+        forward = -forward
     lateral = np.cross(up, forward)
     axes = np.stack([lateral, up, forward]).astype(np.float32)
     if np.dot(lateral, normal) < 0:
@@ -150,7 +170,7 @@ def estimate_frame(ctx, mirror_tolerance=None, held=None):
                  width=float(lateral_extent) or float(scale), low=local.min(axis=0), high=local.max(axis=0),
                  eye=None if eye is None else frame.local(eye[None])[0],
                  mouth=None if mouth is None else frame.local(mouth[None])[0],
-                 matched=matched, notes=tuple(notes), plane=plane)
+                 matched=matched, notes=tuple(notes), plane=plane, cues=cues)
 
 
 def same_frame(a, b):
@@ -316,8 +336,14 @@ def _up_axis(points, normal, eye, mouth, notes):
     return default
 
 
-def _forward_axis(basis, points, weights, normal, up, notes):
-    """Forward (toward the viewer), perpendicular to up in the mirror plane, on the side where the motion is."""
+def _same(a, b):
+    """Whether two landmarks (arrays or None) are the same."""
+    return (a is None) == (b is None) and (a is None or np.array_equal(a, b))
+
+
+def _head_depth(basis, points, normal, up):
+    """(forward, head depth, spread): forward perpendicular to up in the mirror plane, toward -Y, and the
+    mean and range of depth along it of the head the face belongs to (see _motion_behind)."""
     forward = np.cross(normal, up)  # either sign; fixed below
     default = np.array([0.0, -1.0, 0.0])
     if np.dot(forward, default) < 0:
@@ -326,13 +352,17 @@ def _forward_axis(basis, points, weights, normal, up, notes):
     coords = basis.astype(np.float64)
     face_up = points @ up
     face_side = points @ normal
-    near = ((coords @ up >= face_up.min()) & (coords @ up <= face_up.max())
-            & (coords @ normal >= face_side.min()) & (coords @ normal <= face_side.max()))
-    head_depth = float(np.mean(coords[near] @ forward)) if near.any() else 0.0
+    heights, sides = coords @ up, coords @ normal  # each product once: 30k-vertex heads
+    near = ((heights >= face_up.min()) & (heights <= face_up.max())
+            & (sides >= face_side.min()) & (sides <= face_side.max()))
+    depths = coords[near] @ forward if near.any() else None
+    head_depth = float(np.mean(depths)) if depths is not None else 0.0
+    spread = float(np.ptp(depths)) if depths is not None else 0.0
+    return forward, head_depth, spread
+
+
+def _motion_behind(points, weights, forward, head_depth, spread):
+    """Whether forward must be flipped: the motion (``weights`` on ``points``) sits clearly behind the
+    head's middle. Only a clear signal flips the default."""
     motion_depth = float((weights @ (points @ forward)) / weights.sum()) if weights.sum() > 0 else head_depth
-    spread = float(np.ptp(coords[near] @ forward)) if near.any() else 0.0
-    # Only a clear signal (the moving part sits behind the head's middle) flips the default.
-    if motion_depth < head_depth - 0.05 * spread:
-        notes.append("forward axis flipped: the moving part of the mesh faces +Y")
-        return -forward
-    return forward
+    return motion_depth < head_depth - 0.05 * spread

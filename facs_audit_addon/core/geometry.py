@@ -154,16 +154,22 @@ def rigid_shares(basis, deltas, motion, peak, domain, skip=None, rows=None):
     out = np.zeros(len(deltas))
     if int(domain.sum()) < 4:
         return out
-    points = basis[domain].astype(np.float64)
-    centred = points - points.mean(axis=0)
+    centred = None  # the head's points about their centroid: made for the first shape that is fitted
     sample = np.flatnonzero(domain)[::RIGID_SAMPLE]
-    rows = np.arange(len(out)) if rows is None else np.asarray(rows, dtype=np.int64)
     moving = np.zeros(len(out))
-    # sample the columns first: indexing the rows first would copy the whole (k, n) motion array
-    moving[rows] = (motion[:, sample][rows] > MOVING_SHARE_OF_PEAK * peak[rows][:, None]).mean(axis=1)
+    if rows is None:
+        rows = np.arange(len(out))
+        sampled = motion[:, sample]  # sample the columns: indexing rows first would copy all of (k, n)
+    else:
+        rows = np.asarray(rows, dtype=np.int64)
+        sampled = motion[np.ix_(rows, sample)]  # only the rows asked for (a re-audit: a few)
+    moving[rows] = (sampled > MOVING_SHARE_OF_PEAK * peak[rows][:, None]).mean(axis=1)
     for i in rows:
         if (skip is not None and skip[i]) or moving[i] < RIGID_MOVING_SHARE or not peak[i] > 0:
             continue
+        if centred is None:
+            points = basis[domain].astype(np.float64)
+            centred = points - points.mean(axis=0)
         out[i] = rigid_fit(centred, deltas[i][domain].astype(np.float64))[0]
     return out
 

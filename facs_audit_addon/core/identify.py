@@ -208,15 +208,9 @@ def describe(ctx, rules, rows=None):
     Every sum is a (shapes x vertices) @ (vertices x regions) product over the vertices the shapes move,
     in float32: no per-shape loop and no (shapes x vertices x 3) copy.
     """
-    frame, masks = ctx.frame, ctx.region_masks
-    active = np.flatnonzero(frame.active)
-    # a region's share and mean direction need no more than a few thousand of its vertices: a fixed
-    # stride over dense meshes (30k moving vertices: every 4th) keeps identify within the audit's time
-    active = active[::max(1, -(-len(active) // SAMPLE))]
-    coords = face_coordinates(masks.layout, frame.local(ctx.snapshot.basis[active]))
-    weights = _region_weights(masks, active, coords[:, 0], rules).astype(np.float32)  # (r, n)
-    lateral = np.sign(coords[:, 0]).astype(np.float32)
-    depth = coords[:, 3].astype(np.float32)
+    frame = ctx.frame
+    sampled = _sampled_face(ctx, rules)
+    active, coords, lateral = sampled.active, sampled.coords, sampled.lateral
     deltas = ctx.snapshot.deltas if rows is None else ctx.snapshot.deltas[rows]
     # motion along the frame's axes: lateral (+ character's left), up, forward; (k, n) each
     local = deltas[:, active, :].reshape(-1, 3) @ frame.axes.T.astype(np.float32)  # one BLAS product
@@ -225,22 +219,21 @@ def describe(ctx, rules, rows=None):
     motion = np.ascontiguousarray((ctx.motion if rows is None else ctx.motion[rows])[:, active])
     outward = along[0] * lateral
     r = len(rules.regions)
-    plain, deep, deeper = weights.T, (weights * depth).T, (weights * depth ** 2).T  # (n, r) each
 
-    def per_region(values, *columns):
-        product = (values @ np.concatenate(columns, axis=1)).astype(np.float64)
+    def per_region(values, columns):
+        product = (values @ sampled.columns[columns]).astype(np.float64)
         return [product[:, i * r:(i + 1) * r] for i in range(len(columns))]
 
     energy = np.square(motion)
     total = energy.sum(axis=1, dtype=np.float64)
     total[total == 0] = 1.0
-    shares = per_region(energy, plain)[0] / total[:, None]
-    moved, moved_depth, moved_depth2 = per_region(motion, plain, deep, deeper)
+    shares = per_region(energy, ("plain",))[0] / total[:, None]
+    moved, moved_depth, moved_depth2 = per_region(motion, ("plain", "deep", "deeper"))
     moved[moved == 0] = 1.0
-    side_x, = per_region(along[0], plain)
-    up, up_depth = per_region(along[1], plain, deep)
-    forward, = per_region(along[2], plain)
-    out, out_depth = per_region(outward, plain, deep)
+    side_x, = per_region(along[0], ("plain",))
+    up, up_depth = per_region(along[1], ("plain", "deep"))
+    forward, = per_region(along[2], ("plain",))
+    out, out_depth = per_region(outward, ("plain", "deep"))
     # rotations (an eyeball turning, a jaw hinging) move the front of a region one way and its back the
     # other: their mean motion is small, the covariance of depth and motion (about the motion-weighted
     # mean depth, so a translation gives none) is not
@@ -264,6 +257,40 @@ def describe(ctx, rules, rows=None):
     net[net == 0] = 1.0
     across = along[0].sum(axis=1, dtype=np.float64) / net
     return Description(features, shares, left, side, across)
+
+
+@dataclass(frozen=True)
+class _SampledFace:
+    """What describe reads of the face besides the shapes: the sampled moving vertices, their
+    coordinates, and per-region weight columns ((n, r) each, joined side by side as describe multiplies)."""
+
+    active: np.ndarray
+    coords: np.ndarray
+    lateral: np.ndarray
+    columns: dict
+
+
+def _sampled_face(ctx, rules):
+    """The _SampledFace of ``ctx`` under ``rules``: whole-face, so kept on the context (a re-audit holds it)."""
+    held = ctx.sampled_faces.get(id(rules))
+    if held is not None and held[0] is rules:
+        return held[1]
+    frame, masks = ctx.frame, ctx.region_masks
+    active = np.flatnonzero(frame.active)
+    # a region's share and mean direction need no more than a few thousand of its vertices: a fixed
+    # stride over dense meshes (30k moving vertices: every 4th) keeps identify within the audit's time
+    active = active[::max(1, -(-len(active) // SAMPLE))]
+    coords = face_coordinates(masks.layout, frame.local(ctx.snapshot.basis[active]))
+    weights = _region_weights(masks, active, coords[:, 0], rules).astype(np.float32)  # (r, n)
+    lateral = np.sign(coords[:, 0]).astype(np.float32)
+    depth = coords[:, 3].astype(np.float32)
+    plain, deep, deeper = weights.T, (weights * depth).T, (weights * depth ** 2).T  # (n, r) each
+    parts = {"plain": plain, "deep": deep, "deeper": deeper}
+    columns = {key: np.concatenate([parts[p] for p in key], axis=1)
+               for key in (("plain",), ("plain", "deep"), ("plain", "deep", "deeper"))}
+    sampled = _SampledFace(active, coords, lateral, columns)
+    ctx.sampled_faces[id(rules)] = (rules, sampled)
+    return sampled
 
 
 def _region_weights(masks, active, lateral, rules):

@@ -231,12 +231,14 @@ class RegionMasks:
     #: (n, 3) float32 signed lateral, height, depth from the lips of every vertex, eye-to-mouth units
     points: np.ndarray = None
 
-    @property
+    @cached_property
     def adjacent(self):
-        """(m, m) bool: rows that share vertices (their soft edges overlap); "outside" borders everything."""
+        """(m, m) bool, read-only: rows that share vertices (their soft edges overlap); "outside" borders
+        everything. Cached: an (m, n) x (n, m) product, and a re-audit holds the masks."""
         overlap = self.weights @ self.weights.T
         adjacent = overlap > ADJACENT_OVERLAP
         adjacent[-1, :] = adjacent[:, -1] = True
+        adjacent.flags.writeable = False
         return adjacent
 
     def allowed(self, regions):

@@ -13,7 +13,7 @@ update never differs from a fresh audit.
 import numpy as np
 
 from .checks.former import former_meaning
-from .engine import audit_context, report_from, run_checks
+from .engine import audit_context, drop_shadowed, raw_findings, report_from
 from .errors import RigInputError
 
 
@@ -25,6 +25,9 @@ class AuditSession:
         self.options = {"profile": profile, "convention": convention}
         self.file = file
         self.context = None
+        #: the last audit's findings before drop_shadowed: whether a finding is shadowed depends on
+        #: findings about other shapes (a duplicate pair), so an update merges these and drops again
+        self.findings = []
         self.report = None
         #: how the last update ran: "quick" (changed shapes only) or "full" (the whole-face measures moved)
         self.last_update = ""
@@ -32,7 +35,8 @@ class AuditSession:
     def audit(self, snapshot):
         """Full audit of ``snapshot``; the session takes ownership of its delta array."""
         self.context = audit_context(snapshot, self.rulebook, **self.options)
-        self.report = report_from(self.context, run_checks(self.context), self.file)
+        self.findings = raw_findings(self.context)
+        self.report = report_from(self.context, drop_shadowed(self.findings), self.file)
         return self.report
 
     def update(self, changed):
@@ -60,11 +64,12 @@ class AuditSession:
             self.last_update = "full"
             return self.audit(snapshot)
         self.last_update = "quick"
-        kept = [f for f in self.report.findings if not affected.intersection(f.shapes)]
-        fresh = [f for f in run_checks(context) if affected.intersection(f.shapes)]
+        kept = [f for f in self.findings if not affected.intersection(f.shapes)]
+        fresh = [f for f in raw_findings(context) if affected.intersection(f.shapes)]
         self.context = context
         self.context.focus = None
-        self.report = report_from(context, kept + fresh, self.file)
+        self.findings = kept + fresh
+        self.report = report_from(context, drop_shadowed(self.findings), self.file)
         return self.report
 
     def _affected(self, names):
@@ -117,13 +122,18 @@ def face_moved(held, fresh, names):
     anchor_codes = {c for codes_ in getattr(coactivation, "anchors", {}).values() for c in codes_}
     if codes & anchor_codes and "signatures" in held.__dict__:
         from .signatures import face_geometry
-        if not _same_geometry(face_geometry(fresh), held.signatures.geometry):
+        before = held.signatures.geometry
+        rows = {fresh.snapshot.index(name) for name in names}
+        geometry = face_geometry(fresh, held=before, changed=rows)
+        if geometry is not before and not _same_geometry(geometry, before):
             return True
     return False
 
 
 def _same_geometry(a, b):
     for name in a.__dataclass_fields__:
+        if name == "cues":
+            continue  # what the zones were found from: the zones themselves are compared
         x, y = getattr(a, name), getattr(b, name)
         if isinstance(x, dict) or isinstance(y, dict):
             if not isinstance(x, dict) or not isinstance(y, dict) or x.keys() != y.keys() or not all(

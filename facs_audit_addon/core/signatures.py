@@ -128,11 +128,19 @@ class FaceGeometry:
     #: side ('L'/'R') -> (lateral, up) of the upper-lid peak
     eyes: object = None
     eye_spacing: float = 0.0
+    #: what the zones were found from: (corner peaks, jaw shape row, lid peaks); a re-audit compares them
+    cues: tuple = None
 
 
-def face_geometry(ctx):
-    """Find the mouth, jaw and eye anchors of the audited rig (see the module docstring)."""
-    local = ctx.frame.local(ctx.snapshot.basis)
+def face_geometry(ctx, held=None, changed=()):
+    """Find the mouth, jaw and eye anchors of the audited rig (see the module docstring).
+
+    held, changed : FaceGeometry, set of row indices
+        The geometry before shapes ``changed`` were edited (same basis and frame): returned as it is
+        when the anchors found are the same and the jaw shape is not one of ``changed`` (the zones are
+        made from nothing else).
+    """
+    local = ctx.basis_local
     by_au = {}
     for i, name, parsed in ctx.mapped_shapes():
         if ctx.max_motion[i] > 0:
@@ -141,9 +149,14 @@ def face_geometry(ctx):
     # the actions that anchor the geometry (where they move most) are data: coactivation.toml [anchors]
     anchors = ctx.rulebook.coactivation.anchors
     corners = _side_peaks(ctx, local, by_au, anchors["corners"])
-    if corners:
-        geometry.update(_mouth_zones(ctx, local, corners, by_au))
+    jaw = next((by_au[au][0][0] for au in anchors["jaw"] if au in by_au), None) if corners else None
     eyes = _side_peaks(ctx, local, by_au, anchors["lids"])
+    cues = (corners, jaw, eyes)
+    if held is not None and held.cues is not None and jaw not in changed and _same_cues(held.cues, cues):
+        return held
+    geometry["cues"] = cues
+    if corners:
+        geometry.update(_mouth_zones(ctx, local, corners, jaw))
     if eyes:
         spacing = abs(eyes["L"][0] - eyes["R"][0]) / 2
         geometry.update(eyes={side: point[:2] for side, point in eyes.items()}, eye_spacing=float(spacing))
@@ -153,12 +166,13 @@ def face_geometry(ctx):
 def _side_peaks(ctx, local, by_au, actions):
     """Median position, per side, of where ``actions`` move the most; mirrored if one side lacks any."""
     found = {"L": [], "R": []}
+    halves = (("L", np.flatnonzero(local[:, 0] > 0)), ("R", np.flatnonzero(local[:, 0] < 0)))
     for au in actions:
         for i, parsed in by_au.get(au, ()):
             motion = ctx.motion[i]
-            for side, half in (("L", local[:, 0] > 0), ("R", local[:, 0] < 0)):
-                if parsed.side in (side, "B") and half.any():
-                    found[side].append(local[np.flatnonzero(half)[np.argmax(motion[half])]])
+            for side, half in halves:
+                if parsed.side in (side, "B") and half.size:
+                    found[side].append(local[half[np.argmax(motion[half])]])
     if len(found["L"]) + len(found["R"]) < MIN_ANCHORS:
         return None
     peaks = {side: np.median(points, axis=0) if points else None for side, points in found.items()}
@@ -176,7 +190,15 @@ def _side_peaks(ctx, local, by_au, actions):
     return peaks
 
 
-def _mouth_zones(ctx, local, corners, by_au):
+def _same_cues(a, b):
+    """Whether two geometries' cues (see FaceGeometry.cues) are the same."""
+    (corners_a, jaw_a, eyes_a), (corners_b, jaw_b, eyes_b) = a, b
+    return jaw_a == jaw_b and all(
+        (x is None) == (y is None) and (x is None or all(np.array_equal(x[side], y[side]) for side in ("L", "R")))
+        for x, y in ((corners_a, corners_b), (eyes_a, eyes_b)))
+
+
+def _mouth_zones(ctx, local, corners, jaw):
     width = float(abs(corners["L"][0] - corners["R"][0]) / 2)
     line = (corners["L"] + corners["R"]) / 2
     u = local[:, 0] / width
@@ -184,7 +206,6 @@ def _mouth_zones(ctx, local, corners, by_au):
     f = (local[:, 2] - line[2]) / width
     lips = LIPS.mask(u, v, f)
     upper, lower = lips & (v > LIP_SEAM), lips & (v < -LIP_SEAM)
-    jaw = next((by_au[au][0][0] for au in ctx.rulebook.coactivation.anchors["jaw"] if au in by_au), None)
     if jaw is not None and lips.any():
         # the lower lip rides on the jaw, the upper lip does not: truer than the height at a curved seam
         moved = ctx.motion[jaw]

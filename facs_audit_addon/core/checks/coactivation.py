@@ -54,6 +54,8 @@ def check_combination_names(ctx):
         return
     for shape_set in ctx.sets:
         for name, combination in shape_set.combinations.items():
+            if not ctx.touches(name):
+                continue  # a finding names its shape only: a re-audit keeps the others
             parts = combination.parts
             if rules.is_corrective(p.au for p in parts):
                 continue

@@ -19,7 +19,9 @@ def check_duplicates(ctx):
     rules = ctx.rulebook.coactivation
     set_of = {name: id(shape_set) for shape_set in ctx.sets for name in shape_set.names}
     limit = min(ctx.threshold("duplicate_cosine", names[i]) for i in live)
-    for i, j, value in cosines.pairs_above(live, limit):
+    # a re-audit measures only the pairs holding a focus shape (it keeps the other findings)
+    among = None if ctx.focus is None else [i for i in live if names[i] in ctx.focus]
+    for i, j, value in cosines.pairs_above(live, limit, among):
         first, second = names[i], names[j]
         if set_of.get(first) != set_of.get(second):
             continue  # one set per convention on one mesh (Rocketbox): the same pose in each is intended

@@ -26,7 +26,7 @@ def check_former_meanings(ctx):
                 families.setdefault((id(shape_set), parsed.au, former.name), (former, []))[1].append(name)
     if not families:
         return
-    lateral = ctx.frame.local(ctx.snapshot.basis)[:, 0]
+    lateral = ctx.basis_local[:, 0]
     tagged = {name for _, names in families.values() for name in names}
     for (_, code, _), (former, names) in families.items():
         if ctx.touches(*names):

@@ -43,7 +43,7 @@ def mirror_key(action, key):
 
 def check_symmetry(ctx):
     """Pairs, bilateral self-symmetry, and one-sided shapes, set by set."""
-    lateral = ctx.frame.local(ctx.snapshot.basis)[:, 0]
+    lateral = ctx.basis_local[:, 0]
     for shape_set in ctx.sets:
         entries = {}
         for name, parsed in shape_set.parsed.items():
