@@ -232,6 +232,22 @@ def test_apply_fix_from_edit_mode(registered):
     assert obj.mode == 'OBJECT' and len(results.findings) == 0
 
 
+def test_apply_fix_reads_keys_edited_after_the_audit(registered):
+    """The source key is resculpted after the panel's audit: the mirror is of the key as it is now."""
+    obj = sample("pair-mismatch")
+    results = audit(obj, "facs-film")
+    block = obj.data.shape_keys.key_blocks["AU12_L"]
+    co = read(block)
+    basis = read(obj.data.shape_keys.key_blocks["Basis"])
+    block.points.foreach_set("co", (basis + 0.7 * (co - basis)).ravel())  # a weaker smile, not audited yet
+    assert bpy.ops.facs_audit.apply_fix(index=0, fix="mirror-left-to-right") == {'FINISHED'}
+    ctx, new = world(bpy.data.objects["Face"], "AU12_R")
+    source = world(bpy.data.objects["Face"], "AU12_L")[1]
+    assert np.abs(source).max() > 0
+    assert mirror_error(ctx, new, source) < 1e-5
+    assert len(results.findings) == 0
+
+
 def test_fix_panel_lists_the_fixes(registered):
     from facs_audit_addon.blender.fix_ops import item_fixes
     results = audit(sample("pair-mismatch"), "facs-film")
