@@ -50,8 +50,29 @@ def _camel_au12_left(shapes):
     return {("AU12Left" if name == "AU12_L" else name): delta for name, delta in shapes.items()}
 
 
-def rocketbox(edit=None):
+@pytest.fixture(scope="module")
+def rocketbox_blend(tmp_path_factory):
+    """The Rocketbox FBX imported once and saved as a .blend: each test opens its own fresh copy of it."""
+    if not ROCKETBOX.is_file():
+        return None
+    bpy.ops.wm.read_factory_settings(use_empty=True)
     bpy.ops.import_scene.fbx(filepath=str(ROCKETBOX))
+    path = tmp_path_factory.mktemp("rocketbox") / "rocketbox.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    return path
+
+
+@pytest.fixture
+def rocketbox(registered, rocketbox_blend):
+    """``rocketbox(edit=None)``: the imported Rocketbox rig, opened afresh (the saved import), edited by ``edit``."""
+    def open_rig(edit=None):
+        bpy.ops.wm.open_mainfile(filepath=str(rocketbox_blend), load_ui=False)
+        return rig(edit)
+    return open_rig
+
+
+def rig(edit=None):
     obj = next(o for o in bpy.data.objects if o.type == 'MESH' and o.data.shape_keys is not None)
     if edit is not None:
         edit(obj)
@@ -257,7 +278,7 @@ def test_fix_panel_lists_the_fixes(registered):
 
 # -- the shared Rocketbox rig (FBX, 0.01 scale, 3,749 vertices of which 1,253 have no mirror partner) ---
 @needs_rocketbox
-def test_mirror_pair_rocketbox(registered):
+def test_mirror_pair_rocketbox(rocketbox):
     obj = rocketbox()
     name = obj.name
     ctx0, _ = world(obj, "SR_20_Jaw_Left")
@@ -279,7 +300,7 @@ def test_mirror_pair_rocketbox(registered):
 
 
 @needs_rocketbox
-def test_symmetrize_rocketbox(registered):
+def test_symmetrize_rocketbox(rocketbox):
     obj = rocketbox()
     name = obj.name
     fix_undo(obj, "auto", "symmetry.bilateral-asymmetric", "symmetrize-left-to-right",
@@ -291,7 +312,7 @@ def test_symmetrize_rocketbox(registered):
 
 
 @needs_rocketbox
-def test_split_sides_rocketbox(registered):
+def test_split_sides_rocketbox(rocketbox):
     # AU4 alone without sides: the FACS set's other bilateral-only actions removed (they then count as
     # missing actions), so the missing-side line is about AU_04_BrowLowerer only
     def only_au4_bilateral(obj):
@@ -307,7 +328,7 @@ def test_split_sides_rocketbox(registered):
 
 
 @needs_rocketbox
-def test_create_missing_side_rocketbox(registered):
+def test_create_missing_side_rocketbox(rocketbox):
     obj = rocketbox(_without("AK_45_MouthSmileRight"))
     name = obj.name
     fix_undo(obj, "auto", "coverage.missing-side", "create-missing-side", shapes=("AK_44_MouthSmileLeft",),
@@ -317,19 +338,19 @@ def test_create_missing_side_rocketbox(registered):
 
 
 @needs_rocketbox
-def test_clip_to_side_rocketbox(registered):
+def test_clip_to_side_rocketbox(rocketbox):
     fix_undo(rocketbox(), "auto", "symmetry.side-crossover", "clip-to-side", shapes=("AU_13_L_CheekPuffer",),
              changed={"AU_13_L_CheekPuffer"})
 
 
 @needs_rocketbox
-def test_remove_outside_regions_rocketbox(registered):
+def test_remove_outside_regions_rocketbox(rocketbox):
     fix_undo(rocketbox(), "auto", "region.leakage", "remove-outside-regions", shapes=("SR_09_Eye_Left_squeeze",),
              changed={"SR_09_Eye_Left_squeeze"})
 
 
 @needs_rocketbox
-def test_rename_rocketbox(registered):
+def test_rename_rocketbox(rocketbox):
     # one ARKit pair written with _L/_R among the set's Left/Right names (SRanipal's two styles are its own)
     def odd_markers(obj):
         keys = obj.data.shape_keys.key_blocks
@@ -339,14 +360,14 @@ def test_rename_rocketbox(registered):
 
 
 @needs_rocketbox
-def test_zero_nonfinite_rocketbox(registered):
+def test_zero_nonfinite_rocketbox(rocketbox):
     _, after = fix_undo(rocketbox(_nan_in_key), "auto", "rig.invalid-deltas", "zero-nonfinite",
                         changed={"AK_09_EyeBlinkLeft"})
     assert np.isfinite(after["AK_09_EyeBlinkLeft"]).all()
 
 
 @needs_rocketbox
-def test_delete_duplicate_rocketbox(registered):
+def test_delete_duplicate_rocketbox(rocketbox):
     def duplicate(obj):
         _copy_key(obj, "AK_44_MouthSmileLeft", "AK_52_MouthSmileLeft")  # a second ARKit smile left
     fix_undo(rocketbox(duplicate), "auto", "naming.duplicate-mapping", "delete-duplicate",
