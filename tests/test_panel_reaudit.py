@@ -30,9 +30,28 @@ def registered(bpy_clean):
     addon.unregister()
 
 
+#: the sample face written once for the module (sample_rigs/build_blend.py), copied by each test
+_FACE = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _face_file(tmp_path_factory):
+    _FACE["path"] = tmp_path_factory.mktemp("sample_face") / "face.blend"
+    yield
+    _FACE.clear()
+
+
 def sample_face(bpy, tmp_path):
+    import shutil
+
     from sample_rigs.build_blend import write_blend
-    path = write_blend(tmp_path / "face.blend")
+    built = _FACE["path"]
+    if not built.is_file():
+        write_blend(built)
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+    path = tmp_path / "face.blend"
+    shutil.copy(built, path)
+    bpy.ops.wm.open_mainfile(filepath=str(path))
     _activate(bpy, bpy.data.objects["Face"])
     bpy.ops.wm.save_as_mainfile(filepath=str(path))
     return "Face", path
