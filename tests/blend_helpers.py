@@ -23,3 +23,16 @@ def write_variants(folder, variants):
         write_blend(Path(folder) / f"{variant}.blend", variant=variant)
     bpy.ops.wm.read_factory_settings(use_empty=True)
     return Path(folder)
+
+
+_RUNS = {}
+
+
+def run_once(cli, *argv):
+    """``cli(*argv)`` (the in-process ``cli`` fixture), run once per test run: tests that read the output of
+    the very same command (an audit of a shared real rig, say) share its CliResult. Only for commands
+    whose output depends on their arguments and the files they read, never on earlier tests."""
+    key = tuple(str(arg) for arg in argv)
+    if key not in _RUNS:
+        _RUNS[key] = cli(*key)
+    return _RUNS[key]
