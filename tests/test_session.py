@@ -92,13 +92,13 @@ def replay_random_edits(seed, steps):
     assert kinds == {"quick", "full"}
 
 
-#: seed 3's six steps: a stroke, a key emptied, an undo, a stroke, noise, an undo (five quick updates, one full)
-SHORT_SEED = 3
+#: seed 85's four steps: a stroke (quick update), a key emptied (full), an undo (quick), noise (full)
+SHORT_SEED = 85
 
 
 def test_a_short_random_replay_matches_a_full_audit():
-    """The main suite's replay: one seeded sequence of 6 steps, every kind of edit and of update among them."""
-    replay_random_edits(seed=SHORT_SEED, steps=6)
+    """The main suite's replay: one seeded sequence of 4 steps, every kind of edit and of update among them."""
+    replay_random_edits(seed=SHORT_SEED, steps=4)
 
 
 @pytest.mark.slow
