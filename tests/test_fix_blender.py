@@ -14,7 +14,7 @@ import pytest
 bpy = pytest.importorskip("bpy")
 
 from facs_audit_addon.blender.extract import snapshot_from_object  # noqa: E402
-from facs_audit_addon.core import load_rulebook  # noqa: E402
+from facs_audit_addon.core import audit_rig, load_rulebook  # noqa: E402
 from facs_audit_addon.core.engine import audit_context  # noqa: E402
 from sample_rigs.build_blend import make_mesh_object  # noqa: E402
 from sample_rigs.defects import build_variant  # noqa: E402
@@ -297,6 +297,11 @@ def test_mirror_pair_rocketbox(rocketbox):
     mirrored_moving = np.linalg.norm(new, axis=1) > 0.1 * peak
     assert (mirrored_moving & lonely).sum() >= 20
     assert abs(int(mirrored_moving.sum()) - int(moving.sum())) <= 0.1 * moving.sum()
+    # the panel's list after the fix (the fixed key re-audited) is what a fresh full audit finds
+    fresh = audit_rig(snapshot_from_object(obj), RULEBOOK)
+    listed = bpy.context.window_manager.facs_audit.findings
+    assert sorted((f.rule, tuple(s.name for s in f.shapes), f.side, f.message) for f in listed) == \
+        sorted((f.rule, f.shapes, f.side, f.message) for f in fresh.findings)
 
 
 @needs_rocketbox
