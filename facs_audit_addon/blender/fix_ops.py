@@ -9,7 +9,7 @@ import bpy
 import numpy as np
 from bpy.props import IntProperty, StringProperty
 
-from .operators import MeshWithShapeKeys, _sessions, audit_object, finish, reaudit_object
+from .operators import MeshWithShapeKeys, _sessions, finish, reaudit_object
 
 
 def write_plan(obj, plan):
@@ -146,7 +146,9 @@ class FACS_AUDIT_OT_apply_fix(MeshWithShapeKeys, bpy.types.Operator):
                 return {'CANCELLED'}
             plan = plan_fix(_sessions[obj.name][0].context, finding, self.fix)
             write_plan(obj, plan)
-            report = audit_object(context, obj)
+            # the fixed keys re-audited (a full audit when keys were added, renamed or deleted), as the
+            # fix command does: the same findings as a full audit
+            report = reaudit_object(context, obj)
         except AuditError as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}
