@@ -36,3 +36,12 @@ def run_once(cli, *argv):
     if key not in _RUNS:
         _RUNS[key] = cli(*key)
     return _RUNS[key]
+
+
+def audit_json_once(cli, path, *args):
+    """conftest's ``audit_json`` run once per test run (``run_once``): -> (CliResult, JSON document or None)."""
+    import json
+
+    result = run_once(cli, "audit", path, "--format", "json", "--fail-on", "never", *args)
+    assert "Traceback" not in result.stderr
+    return result, (json.loads(result.stdout) if result.stdout.strip() else None)

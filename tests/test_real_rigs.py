@@ -2,13 +2,12 @@
 process, see conftest.cli) without crashing, with the naming and coverage findings a rigger would agree
 with."""
 
-import json
 from pathlib import Path
 
 import pytest
 from importlib.metadata import version
 
-from blend_helpers import run_once
+from blend_helpers import audit_json_once
 from rig_paths import ICT, MPFB, NO_KEYS, REAL, ROCKETBOX, ROOT, needs_blender_5  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real_rigs is not present on this machine")
@@ -17,8 +16,9 @@ def keyed(document):
     return {(f["rule"], tuple(f["shapes"])) for rig in document["rigs"] for f in rig["findings"]}
 
 
-def test_ict_facekit_is_read_as_arkit(audit_json):
-    result, document = audit_json(ICT)
+def test_ict_facekit_is_read_as_arkit(cli):
+    pytest.importorskip("bpy")
+    result, document = audit_json_once(cli, ICT)  # shared with test_real_rig_variants (blend_helpers.run_once)
     assert result.returncode == 0
     rig, = document["rigs"]
     assert (rig["convention"], rig["profile"], rig["shapes"]) == ("arkit", "arkit-52", 57)
@@ -33,9 +33,7 @@ def test_ict_facekit_is_read_as_arkit(audit_json):
 def test_rocketbox_sets_are_audited_separately(cli):
     pytest.importorskip("bpy")
     # the very audit tests/test_sranipal.py reads too: run once (in this process, see conftest.cli)
-    result = run_once(cli, "audit", ROCKETBOX, "--format", "json", "--fail-on", "never")
-    assert "Traceback" not in result.stderr
-    document = json.loads(result.stdout)
+    result, document = audit_json_once(cli, ROCKETBOX)
     assert result.returncode == 0
     rig, = document["rigs"]
     sets = {s["prefix"]: (s["convention"], s["profile"], s["recognised"]) for s in rig["sets"]}
@@ -69,8 +67,10 @@ def test_unknown_convention_is_handled_gracefully(audit_json):
 
 
 @needs_blender_5
-def test_custom_naming_map_covers_mpfb(audit_json):
-    result, document = audit_json(MPFB, "--rules", str(ROOT / "examples" / "mpfb_convention.toml"))
+def test_custom_naming_map_covers_mpfb(cli):
+    pytest.importorskip("bpy")
+    # shared with test_real_rig_variants (blend_helpers.run_once)
+    result, document = audit_json_once(cli, MPFB, "--rules", ROOT / "examples" / "mpfb_convention.toml")
     rig, = document["rigs"]
     assert rig["convention"] == "mpfb"
     assert not [f for f in rig["findings"] if f["rule"].startswith("naming.unknown")]
