@@ -154,9 +154,7 @@ def test_real_rig_reports_are_consistent(snapshots, rig, profile):
 def test_the_checks_catch_a_contradiction_and_a_repeat():
     from dataclasses import replace
 
-    from sample_rigs.defects import variant_snapshot as snap
-
-    ctx, report = audit(snap("missing-au12-right"), "facs-film")
+    ctx, report = full_audit("missing-au12-right", "facs-film")  # shared, read only: changed copies below
     gap = next(f for f in report.findings if f.rule == "coverage.missing-side")
     # a finding on AU12_R's slot while the gap says it is missing
     fake = replace(gap, rule="symmetry.side-crossover", shapes=("AU12_L",), side="L", rank=0)
