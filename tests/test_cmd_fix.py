@@ -1,12 +1,12 @@
 """``python -m facs_audit_addon fix``: one command takes a rig from audit to fixed to a clean re-audit,
 never touches its input, and fails bad input in one line with exit code 2.
 
-Rigs are built by real Blender (sample_rigs/build_blend.py) and every command runs in its own process.
+Rigs are built by real Blender (sample_rigs/build_blend.py's write_blend, in this process). Every command
+runs through the in-process ``cli`` fixture (tests/conftest.py), which sees exit code and file descriptors
+1 and 2 as a separate process would; tests/test_cli.py runs ``python -m facs_audit_addon`` as a real process.
 """
 
-import hashlib
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,28 +15,22 @@ import pytest
 pytest.importorskip("bpy")
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).parent))
+
+from blend_helpers import digest, run_once, write_variants  # noqa: E402
 
 
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "facs_audit_addon", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
-
-
-def digest(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+@pytest.fixture
+def run(cli):
+    return cli
 
 
 @pytest.fixture(scope="module")
 def rigs(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("fix_rigs")
-    for variant in ("pair-mismatch", "duplicate-mapping"):
-        result = subprocess.run([sys.executable, "sample_rigs/build_blend.py", str(folder / f"{variant}.blend"),
-                                 "--variant", variant], cwd=ROOT, capture_output=True, text=True, timeout=300)
-        assert result.returncode == 0, result.stderr[-2000:]
-    return folder
+    return write_variants(tmp_path_factory.mktemp("fix_rigs"), ("pair-mismatch", "duplicate-mapping"))
 
 
-def test_one_command_from_audit_to_clean(rigs, tmp_path):
+def test_one_command_from_audit_to_clean(run, rigs, tmp_path):
     """The issue's 'done when': a mirrored-pair defect, audited, fixed with one command, re-audited clean."""
     rig = rigs / "pair-mismatch.blend"
     before = digest(rig)
@@ -54,7 +48,7 @@ def test_one_command_from_audit_to_clean(rigs, tmp_path):
     assert again.returncode == 0 and "no findings" in again.stdout
 
 
-def test_in_place_overwrites_the_input(rigs, tmp_path):
+def test_in_place_overwrites_the_input(run, rigs, tmp_path):
     rig = tmp_path / "rig.blend"
     shutil.copy(rigs / "pair-mismatch.blend", rig)
     before = digest(rig)
@@ -64,7 +58,7 @@ def test_in_place_overwrites_the_input(rigs, tmp_path):
     assert run("audit", rig, "--profile", "facs-film").returncode == 0
 
 
-def test_rename_and_delete_only_when_named(rigs, tmp_path):
+def test_rename_and_delete_only_when_named(run, rigs, tmp_path):
     rig = rigs / "duplicate-mapping.blend"
     out = tmp_path / "out.blend"
     untouched = run("fix", rig, "--output", out, "--profile", "facs-film")
@@ -79,7 +73,7 @@ def test_rename_and_delete_only_when_named(rigs, tmp_path):
 
 @pytest.mark.parametrize("case", ["missing", "not-a-rig", "unwritable", "same-file", "no-output", "unknown-only",
                                   "in-place-fbx"])
-def test_bad_input_is_one_line_and_exit_2(rigs, tmp_path, case):
+def test_bad_input_is_one_line_and_exit_2(run, rigs, tmp_path, case):
     rig = rigs / "pair-mismatch.blend"
     garbage = tmp_path / "garbage.blend"
     garbage.write_bytes(b"not a blend file at all")
@@ -108,12 +102,14 @@ ROCKETBOX = ROOT.parent / "shared" / "real_rigs" / "rocketbox_headbox" / "Male_A
 
 
 @pytest.mark.skipif(not ROCKETBOX.is_file(), reason=f"shared real rig not found: {ROCKETBOX}")
-def test_safe_fixes_on_rocketbox(tmp_path):
+def test_safe_fixes_on_rocketbox(run, tmp_path):
     """FBX in, .blend out: every mismatched pair mirrored and every lopsided bilateral shape symmetrized
     (as many changes as the audit of the input has such findings); what is left needs a rigger (exit 1:
     errors remain), and the summary line counts what a fresh audit of the output finds."""
     import json
-    before = json.loads(run("audit", ROCKETBOX, "--format", "json").stdout)["rigs"][0]["findings"]
+    # the very audit tests/test_real_rigs.py and test_sranipal.py read: run once per test run
+    before = json.loads(run_once(run, "audit", ROCKETBOX, "--format", "json", "--fail-on", "never").stdout)
+    before = before["rigs"][0]["findings"]
     out = tmp_path / "rocketbox_fixed.blend"
     fixed = run("fix", ROCKETBOX, "--output", out)
     assert fixed.returncode == 1, fixed.stderr[-2000:]

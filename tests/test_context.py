@@ -11,8 +11,7 @@ from facs_audit_addon.core.context import AuditContext
 from facs_audit_addon.core.cosines import ShapeCosines
 from facs_audit_addon.core.engine import read_sets
 from facs_audit_addon.core.signatures import MEASURES, Signatures
-from sample_rigs.defects import variant_snapshot
-
+from audits import snapshot as variant_snapshot  # a fresh copy of each variant, built once per run
 from core_helpers import RULEBOOK
 
 

@@ -1,10 +1,10 @@
 """``diff OLD NEW`` on real .blend files: shapes added, removed, renamed (by geometry) and reshaped,
-findings fixed and introduced, exit codes. Deliveries are built by tests/diff_deliveries.py with bpy."""
+findings fixed and introduced, exit codes. Deliveries are built by tests/diff_deliveries.py with bpy, in
+this process; every command runs through the in-process ``cli`` fixture (tests/conftest.py: exit code and
+file descriptors 1 and 2, as a separate process would give them)."""
 
 import json
-import subprocess
 import sys
-import textwrap
 from importlib.metadata import version
 from pathlib import Path
 
@@ -19,22 +19,24 @@ ICT = REAL / "ict_facekit" / "ict_facekit_57shapes.glb"
 BLENDER_5 = int(version("bpy").split(".")[0]) >= 5
 sys.path.insert(0, str(Path(__file__).parent))
 
+import diff_deliveries  # noqa: E402
 from diff_deliveries import deliveries  # noqa: E402
 
-
-def run(*args):
-    return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+bpy = pytest.importorskip("bpy")
 
 
-def diff(*args):
-    return run("-m", "facs_audit_addon", "diff", *args)
+@pytest.fixture
+def diff(cli):
+    def run(*args):
+        return cli("diff", *args)
+    return run
 
 
 @pytest.fixture(scope="module")
 def rigs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("deliveries")
-    result = run("tests/diff_deliveries.py", folder)
-    assert result.returncode == 0, result.stderr[-2000:]
+    diff_deliveries.main(folder)
+    bpy.ops.wm.read_factory_settings(use_empty=True)
     return folder
 
 
@@ -47,7 +49,7 @@ def keys(findings):
     return [(f["severity"], f["rule"], f["shapes"]) for f in findings]
 
 
-def test_diff_of_two_deliveries(rigs):
+def test_diff_of_two_deliveries(diff, rigs):
     result = diff(rigs / "old.blend", rigs / "new.blend", "--profile", "facs-film", "--format", "json")
     assert result.returncode == 1  # the pair mismatch is a new error
     rig, = document(result)["rigs"]
@@ -72,7 +74,7 @@ def test_diff_of_two_deliveries(rigs):
                                            "introduced": 2, "unchanged": 0}
 
 
-def test_text_diff_and_gate_levels(rigs):
+def test_text_diff_and_gate_levels(diff, rigs):
     result = diff(rigs / "old.blend", rigs / "new.blend", "--profile", "facs-film")
     lines = result.stdout.splitlines()
     assert lines[1:6] == ["Face: 71 -> 71 shapes", "  added      browsUp", "  removed    funnyFace",
@@ -89,7 +91,7 @@ def test_text_diff_and_gate_levels(rigs):
     assert diff(rigs / "new.blend", rigs / "old.blend", "--profile", "facs-film", "--fail-on", "warning").returncode == 1
 
 
-def test_same_delivery_changes_nothing(rigs):
+def test_same_delivery_changes_nothing(diff, rigs):
     result = diff(rigs / "old.blend", rigs / "old.blend", "--profile", "facs-film", "--format", "json")
     assert result.returncode == 0
     rig, = document(result)["rigs"]
@@ -97,7 +99,7 @@ def test_same_delivery_changes_nothing(rigs):
     assert keys(rig["findings"]["unchanged"]) == [("warning", "naming.unknown-name", ["funnyFace"])]
 
 
-def test_other_topology_compares_names_and_findings_only(rigs):
+def test_other_topology_compares_names_and_findings_only(diff, rigs):
     result = diff(rigs / "old.blend", rigs / "topo.blend", "--profile", "facs-film")
     assert result.returncode == 0
     assert result.stdout.splitlines()[1] == ("Face: 71 -> 70 shapes (deltas cannot be compared: the meshes differ "
@@ -106,14 +108,14 @@ def test_other_topology_compares_names_and_findings_only(rigs):
     assert "  removed    funnyFace" in result.stdout
 
 
-def test_markdown_diff(rigs):
+def test_markdown_diff(diff, rigs):
     result = diff(rigs / "old.blend", rigs / "new.blend", "--profile", "facs-film", "--format", "markdown")
     assert result.returncode == 1
     assert "| Face | 1 | 1 | 1 | 2 | 1 | 2 | 0 |" in result.stdout.splitlines()
     assert "- renamed `AU2_L` → `AU02_L` (cosine 1.000)" in result.stdout
 
 
-def test_input_errors_are_one_line(rigs, tmp_path):
+def test_input_errors_are_one_line(diff, rigs, tmp_path):
     result = diff(tmp_path / "missing.blend", rigs / "old.blend")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [f"facs-audit: error: {tmp_path / 'missing.blend'}: no such file"]
@@ -132,34 +134,35 @@ def test_input_errors_are_one_line(rigs, tmp_path):
 REAL_RIGS = [pytest.param(MPFB, marks=pytest.mark.skipif(not BLENDER_5, reason="Blender 4.2 cannot read it")), ICT]
 
 
+def modified_copy(rig, copy):
+    """Save ``copy``: ``rig`` with its first key renamed, its second removed and its third 1.5 times as
+    strong. Returns the three keys' names (renamed, removed, scaled) as they were."""
+    if rig.suffix == ".blend":
+        bpy.ops.wm.open_mainfile(filepath=str(rig), load_ui=False, use_scripts=False)
+    else:
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+        bpy.ops.import_scene.gltf(filepath=str(rig))
+    obj = next(o for o in bpy.data.objects if o.type == 'MESH' and o.data.shape_keys)
+    blocks = obj.data.shape_keys.key_blocks
+    names = [b.name for b in blocks][1:]
+    basis = np.empty(len(obj.data.vertices) * 3, np.float32)
+    blocks[0].data.foreach_get("co", basis)
+    co = np.empty_like(basis)
+    blocks[names[2]].data.foreach_get("co", co)
+    blocks[names[2]].data.foreach_set("co", basis + 1.5 * (co - basis))
+    blocks[names[0]].name = "v2_" + names[0]
+    obj.shape_key_remove(blocks[names[1]])
+    bpy.ops.wm.save_as_mainfile(filepath=str(copy))
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    return names[:3]
+
+
 @pytest.mark.parametrize("rig", REAL_RIGS, ids=lambda path: path.parent.name)
-def test_real_rig_against_a_modified_copy(rig, tmp_path):
+def test_real_rig_against_a_modified_copy(diff, rig, tmp_path):
     if not rig.is_file():
         pytest.skip("shared real rigs not present")
     copy = tmp_path / "v2.blend"
-    load = (f"bpy.ops.wm.open_mainfile(filepath={str(rig)!r}, load_ui=False, use_scripts=False)" if rig.suffix == ".blend"
-            else f"bpy.ops.wm.read_factory_settings(use_empty=True); bpy.ops.import_scene.gltf(filepath={str(rig)!r})")
-    script = textwrap.dedent(f"""
-        import bpy, numpy as np
-        {load}
-        obj = next(o for o in bpy.data.objects if o.type == 'MESH' and o.data.shape_keys)
-        blocks = obj.data.shape_keys.key_blocks
-        names = [b.name for b in blocks][1:]
-        print("NAMES", *names[:3], flush=True)
-        basis = np.empty(len(obj.data.vertices) * 3, np.float32)
-        blocks[0].data.foreach_get("co", basis)
-        co = np.empty_like(basis)
-        blocks[names[2]].data.foreach_get("co", co)
-        blocks[names[2]].data.foreach_set("co", basis + 1.5 * (co - basis))
-        blocks[names[0]].name = "v2_" + names[0]
-        obj.shape_key_remove(blocks[names[1]])
-        bpy.ops.wm.save_as_mainfile(filepath={str(copy)!r})
-        from facs_audit_addon.process import exit_now
-        exit_now(0)
-    """)
-    made = run("-c", script)
-    assert made.returncode == 0, made.stderr[-2000:]
-    renamed, removed, scaled = next(line.split()[1:] for line in made.stdout.splitlines() if line.startswith("NAMES "))
+    renamed, removed, scaled = modified_copy(rig, copy)
     result = diff(rig, copy, "--format", "json")
     assert result.returncode in (0, 1), result.stderr[-2000:]
     rig_diff, = document(result)["rigs"]
@@ -169,7 +172,7 @@ def test_real_rig_against_a_modified_copy(rig, tmp_path):
     assert rig_diff["changed"][0]["largest_mm"] > 0 and rig_diff["neutral"] is None
 
 
-def test_project_config_applies_to_the_diff(rigs, tmp_path):
+def test_project_config_applies_to_the_diff(diff, rigs, tmp_path):
     config = tmp_path / "facs-audit.toml"
     config.write_text('profile = "facs-film"\n\n[[waivers]]\nrule = "symmetry.pair-mismatch"\n'
                       'shapes = ["AU12_L", "AU12_R"]\nreason = "right smile is resculpted next week"\n'

@@ -14,7 +14,7 @@ import pytest
 bpy = pytest.importorskip("bpy")
 
 from facs_audit_addon.blender.extract import snapshot_from_object  # noqa: E402
-from facs_audit_addon.core import load_rulebook  # noqa: E402
+from facs_audit_addon.core import audit_rig, load_rulebook  # noqa: E402
 from facs_audit_addon.core.engine import audit_context  # noqa: E402
 from sample_rigs.build_blend import make_mesh_object  # noqa: E402
 from sample_rigs.defects import build_variant  # noqa: E402
@@ -50,8 +50,29 @@ def _camel_au12_left(shapes):
     return {("AU12Left" if name == "AU12_L" else name): delta for name, delta in shapes.items()}
 
 
-def rocketbox(edit=None):
+@pytest.fixture(scope="module")
+def rocketbox_blend(tmp_path_factory):
+    """The Rocketbox FBX imported once and saved as a .blend: each test opens its own fresh copy of it."""
+    if not ROCKETBOX.is_file():
+        return None
+    bpy.ops.wm.read_factory_settings(use_empty=True)
     bpy.ops.import_scene.fbx(filepath=str(ROCKETBOX))
+    path = tmp_path_factory.mktemp("rocketbox") / "rocketbox.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    return path
+
+
+@pytest.fixture
+def rocketbox(registered, rocketbox_blend):
+    """``rocketbox(edit=None)``: the imported Rocketbox rig, opened afresh (the saved import), edited by ``edit``."""
+    def open_rig(edit=None):
+        bpy.ops.wm.open_mainfile(filepath=str(rocketbox_blend), load_ui=False)
+        return rig(edit)
+    return open_rig
+
+
+def rig(edit=None):
     obj = next(o for o in bpy.data.objects if o.type == 'MESH' and o.data.shape_keys is not None)
     if edit is not None:
         edit(obj)
@@ -232,6 +253,22 @@ def test_apply_fix_from_edit_mode(registered):
     assert obj.mode == 'OBJECT' and len(results.findings) == 0
 
 
+def test_apply_fix_reads_keys_edited_after_the_audit(registered):
+    """The source key is resculpted after the panel's audit: the mirror is of the key as it is now."""
+    obj = sample("pair-mismatch")
+    results = audit(obj, "facs-film")
+    block = obj.data.shape_keys.key_blocks["AU12_L"]
+    co = read(block)
+    basis = read(obj.data.shape_keys.key_blocks["Basis"])
+    block.points.foreach_set("co", (basis + 0.7 * (co - basis)).ravel())  # a weaker smile, not audited yet
+    assert bpy.ops.facs_audit.apply_fix(index=0, fix="mirror-left-to-right") == {'FINISHED'}
+    ctx, new = world(bpy.data.objects["Face"], "AU12_R")
+    source = world(bpy.data.objects["Face"], "AU12_L")[1]
+    assert np.abs(source).max() > 0
+    assert mirror_error(ctx, new, source) < 1e-5
+    assert len(results.findings) == 0
+
+
 def test_fix_panel_lists_the_fixes(registered):
     from facs_audit_addon.blender.fix_ops import item_fixes
     results = audit(sample("pair-mismatch"), "facs-film")
@@ -241,7 +278,7 @@ def test_fix_panel_lists_the_fixes(registered):
 
 # -- the shared Rocketbox rig (FBX, 0.01 scale, 3,749 vertices of which 1,253 have no mirror partner) ---
 @needs_rocketbox
-def test_mirror_pair_rocketbox(registered):
+def test_mirror_pair_rocketbox(rocketbox):
     obj = rocketbox()
     name = obj.name
     ctx0, _ = world(obj, "SR_20_Jaw_Left")
@@ -260,10 +297,15 @@ def test_mirror_pair_rocketbox(registered):
     mirrored_moving = np.linalg.norm(new, axis=1) > 0.1 * peak
     assert (mirrored_moving & lonely).sum() >= 20
     assert abs(int(mirrored_moving.sum()) - int(moving.sum())) <= 0.1 * moving.sum()
+    # the panel's list after the fix (the fixed key re-audited) is what a fresh full audit finds
+    fresh = audit_rig(snapshot_from_object(obj), RULEBOOK)
+    listed = bpy.context.window_manager.facs_audit.findings
+    assert sorted((f.rule, tuple(s.name for s in f.shapes), f.side, f.message) for f in listed) == \
+        sorted((f.rule, f.shapes, f.side, f.message) for f in fresh.findings)
 
 
 @needs_rocketbox
-def test_symmetrize_rocketbox(registered):
+def test_symmetrize_rocketbox(rocketbox):
     obj = rocketbox()
     name = obj.name
     fix_undo(obj, "auto", "symmetry.bilateral-asymmetric", "symmetrize-left-to-right",
@@ -275,7 +317,7 @@ def test_symmetrize_rocketbox(registered):
 
 
 @needs_rocketbox
-def test_split_sides_rocketbox(registered):
+def test_split_sides_rocketbox(rocketbox):
     # AU4 alone without sides: the FACS set's other bilateral-only actions removed (they then count as
     # missing actions), so the missing-side line is about AU_04_BrowLowerer only
     def only_au4_bilateral(obj):
@@ -291,7 +333,7 @@ def test_split_sides_rocketbox(registered):
 
 
 @needs_rocketbox
-def test_create_missing_side_rocketbox(registered):
+def test_create_missing_side_rocketbox(rocketbox):
     obj = rocketbox(_without("AK_45_MouthSmileRight"))
     name = obj.name
     fix_undo(obj, "auto", "coverage.missing-side", "create-missing-side", shapes=("AK_44_MouthSmileLeft",),
@@ -301,19 +343,19 @@ def test_create_missing_side_rocketbox(registered):
 
 
 @needs_rocketbox
-def test_clip_to_side_rocketbox(registered):
+def test_clip_to_side_rocketbox(rocketbox):
     fix_undo(rocketbox(), "auto", "symmetry.side-crossover", "clip-to-side", shapes=("AU_13_L_CheekPuffer",),
              changed={"AU_13_L_CheekPuffer"})
 
 
 @needs_rocketbox
-def test_remove_outside_regions_rocketbox(registered):
+def test_remove_outside_regions_rocketbox(rocketbox):
     fix_undo(rocketbox(), "auto", "region.leakage", "remove-outside-regions", shapes=("SR_09_Eye_Left_squeeze",),
              changed={"SR_09_Eye_Left_squeeze"})
 
 
 @needs_rocketbox
-def test_rename_rocketbox(registered):
+def test_rename_rocketbox(rocketbox):
     # one ARKit pair written with _L/_R among the set's Left/Right names (SRanipal's two styles are its own)
     def odd_markers(obj):
         keys = obj.data.shape_keys.key_blocks
@@ -323,14 +365,14 @@ def test_rename_rocketbox(registered):
 
 
 @needs_rocketbox
-def test_zero_nonfinite_rocketbox(registered):
+def test_zero_nonfinite_rocketbox(rocketbox):
     _, after = fix_undo(rocketbox(_nan_in_key), "auto", "rig.invalid-deltas", "zero-nonfinite",
                         changed={"AK_09_EyeBlinkLeft"})
     assert np.isfinite(after["AK_09_EyeBlinkLeft"]).all()
 
 
 @needs_rocketbox
-def test_delete_duplicate_rocketbox(registered):
+def test_delete_duplicate_rocketbox(rocketbox):
     def duplicate(obj):
         _copy_key(obj, "AK_44_MouthSmileLeft", "AK_52_MouthSmileLeft")  # a second ARKit smile left
     fix_undo(rocketbox(duplicate), "auto", "naming.duplicate-mapping", "delete-duplicate",

@@ -12,12 +12,16 @@ from facs_audit_addon.core.engine import audit_context, report_from
 from facs_audit_addon.core.fixes import (FIXES, FixError, apply_plan, fixes_for, k_nearest, mirror_field, plan_fix,
                                          preferred_fix)
 from facs_audit_addon.core.report import to_json
-from sample_rigs.defects import build_variant, variant_snapshot
+from sample_rigs.defects import build_variant
+
+from audits import full_audit
+from audits import snapshot as variant_snapshot  # a fresh copy of each variant, built once per run
 
 RULEBOOK = load_rulebook()
 
 
 def audited(snapshot, profile):
+    """A full audit of a snapshot made here (corpus variants as built: audits.full_audit, once per run)."""
     ctx = audit_context(snapshot, RULEBOOK, profile=profile)
     return ctx, report_from(ctx, [f for check in CHECKS for f in check(ctx) if f is not None])
 
@@ -28,9 +32,11 @@ def find(report, rule, shapes=()):
     return found[0]
 
 
-def fix_and_check(snapshot, profile, rule, fix, shapes=()):
-    """Apply ``fix`` to the first ``rule`` finding; assert it is gone and no other key changed."""
-    ctx, report = audited(snapshot, profile)
+def fix_and_check(snapshot, profile, rule, fix, shapes=(), *, variant=None):
+    """Apply ``fix`` to the first ``rule`` finding; assert it is gone and no other key changed.
+
+    ``variant``: the snapshot is that corpus variant as built, whose full audit tests/audits.py holds."""
+    ctx, report = full_audit(variant, profile) if variant else audited(snapshot, profile)
     finding = find(report, rule, shapes)
     assert fix in finding.fixes
     plan = plan_fix(ctx, finding, fix)
@@ -59,7 +65,7 @@ def test_rules_list_known_fixes_and_findings_carry_them():
     assert set(RULEBOOK.findings["symmetry.pair-mismatch"].fixes) == {"mirror-left-to-right", "mirror-right-to-left"}
     for rule in RULEBOOK.findings.values():
         assert set(rule.fixes) <= set(FIXES)
-    report = audit_rig(variant_snapshot("pair-mismatch"), RULEBOOK, profile="facs-film")
+    report = full_audit("pair-mismatch", "facs-film")[1]
     document = json.loads(to_json([report]))
     assert [f["fixes"] for f in document["rigs"][0]["findings"]] == [["mirror-left-to-right", "mirror-right-to-left"]]
 
@@ -75,7 +81,7 @@ def test_unknown_fix_in_a_rule_file_is_one_line_naming_the_key(tmp_path):
 
 
 def test_fix_that_does_not_apply_is_refused():
-    ctx, report = audited(variant_snapshot("pair-mismatch"), "facs-film")
+    ctx, report = full_audit("pair-mismatch", "facs-film")
     finding = find(report, "symmetry.pair-mismatch")
     with pytest.raises(FixError, match="does not apply"):
         plan_fix(ctx, finding, "zero-nonfinite")
@@ -86,7 +92,7 @@ def test_fix_that_does_not_apply_is_refused():
 @pytest.mark.parametrize("fix", ["mirror-left-to-right", "mirror-right-to-left"])
 def test_mirror_pair(fix):
     snapshot = variant_snapshot("pair-mismatch")
-    ctx, finding, plan, after, report = fix_and_check(snapshot, "facs-film", "symmetry.pair-mismatch", fix)
+    ctx, finding, plan, after, report = fix_and_check(snapshot, "facs-film", "symmetry.pair-mismatch", fix, variant="pair-mismatch")
     source, target = ("AU12_L", "AU12_R") if fix == "mirror-left-to-right" else ("AU12_R", "AU12_L")
     assert list(plan.deltas) == [target]
     assert matched_mirror_error(ctx, after.deltas[after.index(target)], snapshot.deltas[snapshot.index(source)]) < 1e-6
@@ -126,7 +132,7 @@ def test_k_nearest_matches_brute_force():
 @pytest.mark.parametrize("fix, kept", [("symmetrize-left-to-right", 1), ("symmetrize-right-to-left", -1)])
 def test_symmetrize(fix, kept):
     snapshot = variant_snapshot("bilateral-asymmetric")
-    ctx, _, plan, after, _ = fix_and_check(snapshot, "facs-film", "symmetry.bilateral-asymmetric", fix)
+    ctx, _, plan, after, _ = fix_and_check(snapshot, "facs-film", "symmetry.bilateral-asymmetric", fix, variant="bilateral-asymmetric")
     new = after.deltas[after.index("AU17")]
     old = snapshot.deltas[snapshot.index("AU17")]
     assert matched_mirror_error(ctx, new, new) < 1e-6  # its own mirror image
@@ -138,7 +144,7 @@ def test_symmetrize(fix, kept):
 
 def test_preferred_fix_takes_the_stronger_side():
     snapshot = variant_snapshot("pair-mismatch")  # AU12_R is 45% of the left
-    ctx, report = audited(snapshot, "facs-film")
+    ctx, report = full_audit("pair-mismatch", "facs-film")
     finding = find(report, "symmetry.pair-mismatch")
     safe = {fix for fix, spec in FIXES.items() if spec.safe}
     assert preferred_fix(ctx, finding, safe, report.findings) == "mirror-left-to-right"
@@ -148,13 +154,13 @@ def test_preferred_fix_takes_the_stronger_side():
     ctx, report = audited(weak_left, "facs-film")
     assert preferred_fix(ctx, find(report, "symmetry.pair-mismatch"), safe, report.findings) == "mirror-right-to-left"
     # a finding of its own outweighs strength: the side without it is the reference
-    ctx, report = audited(variant_snapshot("bilateral-asymmetric"), "facs-film")
+    ctx, report = full_audit("bilateral-asymmetric", "facs-film")
     assert preferred_fix(ctx, find(report, "symmetry.bilateral-asymmetric"), safe) == "symmetrize-left-to-right"
 
 
 def test_zero_nonfinite():
     snapshot = variant_snapshot("nan-delta")
-    _, _, plan, after, report = fix_and_check(snapshot, "facs-film", "rig.invalid-deltas", "zero-nonfinite")
+    _, _, plan, after, report = fix_and_check(snapshot, "facs-film", "rig.invalid-deltas", "zero-nonfinite", variant="nan-delta")
     old, new = snapshot.deltas[snapshot.index("AU12_L")], after.deltas[after.index("AU12_L")]
     assert np.isfinite(new).all() and not new[100].any()
     keep = np.isfinite(old).all(axis=1)
@@ -164,7 +170,7 @@ def test_zero_nonfinite():
 
 def test_create_missing_side():
     snapshot = variant_snapshot("missing-au12-right")
-    ctx, _, plan, after, report = fix_and_check(snapshot, "facs-film", "coverage.missing-side", "create-missing-side")
+    ctx, _, plan, after, report = fix_and_check(snapshot, "facs-film", "coverage.missing-side", "create-missing-side", variant="missing-au12-right")
     assert list(plan.created) == ["AU12_R"]
     assert matched_mirror_error(ctx, after.deltas[after.index("AU12_R")],
                                 snapshot.deltas[snapshot.index("AU12_L")]) < 1e-6
@@ -195,7 +201,7 @@ def test_split_sides():
 def test_clip_to_side():
     snapshot = variant_snapshot("side-crossover")
     ctx, _, plan, after, _ = fix_and_check(snapshot, "facs-film", "symmetry.side-crossover", "clip-to-side",
-                                           ("AU15_L",))
+                                           ("AU15_L",), variant="side-crossover")
     new, old = after.deltas[after.index("AU15_L")], snapshot.deltas[snapshot.index("AU15_L")]
     lateral = ctx.frame.local(snapshot.basis)[:, 0]
     band = ctx.threshold("midline_falloff") * ctx.frame.width
@@ -205,7 +211,7 @@ def test_clip_to_side():
 
 def test_remove_outside_regions():
     snapshot = variant_snapshot("leakage-au26-forehead")
-    ctx, _, plan, after, report = fix_and_check(snapshot, "facs-film", "region.leakage", "remove-outside-regions")
+    ctx, _, plan, after, report = fix_and_check(snapshot, "facs-film", "region.leakage", "remove-outside-regions", variant="leakage-au26-forehead")
     new, old = after.deltas[after.index("AU26")], snapshot.deltas[snapshot.index("AU26")]
     scale = np.linalg.norm(new, axis=1) / np.maximum(np.linalg.norm(old, axis=1), 1e-12)
     assert (scale <= 1 + 1e-6).all()  # a mask: motion only shrinks, never changes direction
@@ -218,7 +224,7 @@ def test_remove_outside_regions():
 def test_remove_outside_regions_clears_the_vertices_an_island_finding_names():
     from dataclasses import replace
     snapshot = variant_snapshot("leakage-au26-forehead")
-    ctx, report = audited(snapshot, "facs-film")
+    ctx, report = full_audit("leakage-au26-forehead", "facs-film")
     island = replace(find(report, "region.leakage"), rule="region.detached-island", vertices=(5, 6, 7))
     from facs_audit_addon.core.fixes import _remove_outside_regions  # region.detached-island: a rule of T3's
     plan = _remove_outside_regions(ctx, island, "remove-outside-regions")
@@ -252,7 +258,7 @@ def test_side_names_keep_the_sets_marker_place():
 
 def test_delete_duplicate():
     snapshot = variant_snapshot("duplicate-mapping")
-    _, _, plan, after, report = fix_and_check(snapshot, "facs-film", "naming.duplicate-mapping", "delete-duplicate")
+    _, _, plan, after, report = fix_and_check(snapshot, "facs-film", "naming.duplicate-mapping", "delete-duplicate", variant="duplicate-mapping")
     assert plan.deleted == ("AU012_L",) and "AU012_L" not in after.names
     assert report.findings == ()
 

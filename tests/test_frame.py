@@ -83,9 +83,9 @@ def test_flat_and_tiny_meshes_are_audited():
 
 def test_estimated_frame_is_reported_once():
     """A head that faces +Y is re-framed, and the report says so in one info finding."""
-    from sample_rigs.defects import variant_snapshot
+    from audits import snapshot
 
-    clean = variant_snapshot("clean")
+    clean = snapshot("clean")
     turn = np.diag([-1.0, -1.0, 1.0]).astype(np.float32)  # 180 degrees about Z: the face looks along +Y
     turned = RigSnapshot(name="Face", basis=clean.basis @ turn.T, deltas=clean.deltas @ turn.T, names=clean.names)
     report = audit_rig(turned, RULEBOOK, profile="facs-film")

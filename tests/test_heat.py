@@ -3,11 +3,9 @@
 import numpy as np
 import pytest
 
-from facs_audit_addon.core import AuditSession, load_rulebook
 from facs_audit_addon.core.heat import finding_heat, heat_colours
-from sample_rigs.defects import variant_snapshot
 
-RULEBOOK = load_rulebook()
+from audits import full_audit
 
 
 @pytest.mark.parametrize("variant, rule, shape", [
@@ -17,17 +15,16 @@ RULEBOOK = load_rulebook()
     ("leakage-au12-brows", "region.leakage", "AU12_L"),
 ])
 def test_the_hottest_vertices_are_the_findings_worst(variant, rule, shape):
-    session = AuditSession(RULEBOOK, profile="facs-film")
-    report = session.audit(variant_snapshot(variant))
+    ctx, report = full_audit(variant, "facs-film")  # a session's full audit; computed once per run (tests/audits.py)
     finding = next(f for f in report.findings if f.rule == rule and shape in f.shapes)
-    heat = finding_heat(session.context, finding)
-    assert heat.shape == (session.context.snapshot.basis.shape[0],) and np.isfinite(heat).all()
+    heat = finding_heat(ctx, finding)
+    assert heat.shape == (ctx.snapshot.basis.shape[0],) and np.isfinite(heat).all()
     # the vertices the finding reports (worst first) are among the hottest of the map
     hottest = set(np.argsort(-heat)[:max(50, 2 * len(finding.vertices))].tolist())
     assert finding.vertices and set(finding.vertices[:10]) <= hottest
     if rule == "region.leakage":  # nothing where the action may move: the lip corner is cold
-        lips = session.context.region_masks.allowed(session.context.action("AU12").regions)
-        inside = session.context.region_masks.weights[lips].sum(axis=0) > 0.99
+        lips = ctx.region_masks.allowed(ctx.action("AU12").regions)
+        inside = ctx.region_masks.weights[lips].sum(axis=0) > 0.99
         assert float(heat[inside].max()) < 0.01 * float(heat.max())
 
 
@@ -39,8 +36,7 @@ def test_colours_run_from_blue_to_red():
 
 
 def test_findings_without_a_shape_of_the_rig_have_no_map():
-    session = AuditSession(RULEBOOK, profile="facs-film")
-    session.audit(variant_snapshot("clean"))
+    ctx, _ = full_audit("clean", "facs-film")
     from facs_audit_addon.core.model import Finding
     missing = Finding(rule="coverage.missing-au", category="coverage", severity="error", message="", shapes=())
-    assert finding_heat(session.context, missing) is None
+    assert finding_heat(ctx, missing) is None

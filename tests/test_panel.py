@@ -1,6 +1,7 @@
 """The panel's loop in real Blender (issue 13, points 2, 3, 4 and 7): never a traceback, triage, see it,
 fit the rigger's setup. Everything runs through the registered operators and properties."""
 
+import functools
 import json
 
 import numpy as np
@@ -39,15 +40,22 @@ def index_of(bpy, rule, shape=None):
                 if f.rule == rule and (shape is None or shape in [s.name for s in f.shapes]))
 
 
+@functools.lru_cache(maxsize=1)
+def _sample_face():
+    """The sample face and its FACS-named shapes, built once for the module."""
+    from sample_rigs.face_model import build_face, named_shapes
+    built = build_face()
+    return built, named_shapes(built, "facs")
+
+
 @pytest.fixture
 def face(registered, tmp_path):
     """The sample face with a lopsided smile (AU12_R at half strength), no AU28 and AU26 muted, audited
     (facs-film)."""
     bpy = registered
     from sample_rigs.build_blend import make_mesh_object
-    from sample_rigs.face_model import build_face, named_shapes
-    built = build_face()
-    shapes = named_shapes(built, "facs")
+    built, shapes = _sample_face()
+    shapes = dict(shapes)  # this test's own dict: the arrays are only read
     shapes["AU12_R"] = shapes["AU12_R"] * 0.5
     del shapes["AU28"]
     obj = make_mesh_object("Face", built.vertices, built.faces, shapes, muted=("AU26",))

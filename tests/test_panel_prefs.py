@@ -57,6 +57,7 @@ def test_examples_ship_in_the_zip(extension_zip):
     assert "examples/mpfb_convention.toml" in zipfile.ZipFile(extension_zip).namelist()
 
 
+@pytest.mark.slow  # installs the extension into a Blender user profile of its own: a fresh interpreter
 def test_extra_rules_and_default_profile_from_the_preferences(extension_zip, tmp_path):
     script = tmp_path / "prefs.py"
     script.write_text(SCRIPT)

@@ -4,20 +4,23 @@ line each, rest poses are quiet, and only the chosen profile raises coverage err
 
 import pytest
 
+from blend_helpers import audit_json_once
 from rig_paths import REAL, ROCKETBOX
 
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real_rigs is not present on this machine")
 
 
-def _findings(audit_json, *args):
-    result, document = audit_json(ROCKETBOX, *args)
+def _findings(cli, *args):
+    pytest.importorskip("bpy")
+    # the arkit-52 audit is shared with test_real_rig_variants (blend_helpers.run_once)
+    result, document = audit_json_once(cli, ROCKETBOX, *args)
     assert result.returncode == 0
     rig, = document["rigs"]
     return rig["findings"]
 
 
-def test_rocketbox_facs_film(audit_json):
-    found = _findings(audit_json, "--profile", "facs-film")
+def test_rocketbox_facs_film(cli):
+    found = _findings(cli, "--profile", "facs-film")
     au23 = [f for f in found if "AU23" in f["aus"] and f["rule"].startswith(("coverage.", "conflation.variants"))]
     # AU_23_LipTightener measures horizontal: present; the vertical tightener is the one gap, in one line
     assert [(f["rule"], f["shapes"], f["measures"]["variants"]) for f in au23] == [
@@ -38,8 +41,8 @@ def test_rocketbox_facs_film(audit_json):
     assert not [f for f in found if {"AA_VI_00_Sil", "_Neutral"} & set(f["shapes"])]
 
 
-def test_rocketbox_arkit_52_raises_no_coverage_error_for_the_facs_set(audit_json):
-    found = _findings(audit_json, "--profile", "arkit-52")
+def test_rocketbox_arkit_52_raises_no_coverage_error_for_the_facs_set(cli):
+    found = _findings(cli, "--profile", "arkit-52")
     coverage = [(f["rule"], f["severity"], f["measures"]) for f in found if f["rule"].startswith("coverage.")]
     assert coverage == [("coverage.other-profile", "info",
                          {"profile": "facs-core", "chosen": "arkit-52", "missing-side": 7})]

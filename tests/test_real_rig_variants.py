@@ -9,10 +9,11 @@ import bpy
 import numpy as np
 import pytest
 
-from rig_paths import ICT, MPFB, REAL, ROCKETBOX, needs_blender_5
+from blend_helpers import audit_json_once
+from rig_paths import ICT, MPFB, REAL, ROCKETBOX, ROOT, needs_blender_5
 
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real_rigs is not present on this machine")
-MPFB_RULES = ("--rules", "examples/mpfb_convention.toml")
+MPFB_RULES = ("--rules", ROOT / "examples" / "mpfb_convention.toml")
 
 
 # -- building variants in Blender ---------------------------------------------------------------------
@@ -119,19 +120,20 @@ def test_makehuman_brow_bump_in_mouth_open_is_found(tmp_path, audit_json):
 
 
 # -- the clean rigs ------------------------------------------------------------------------------------
-def test_clean_ict_has_no_region_findings(audit_json):
-    result, document = audit_json(ICT)
+def test_clean_ict_has_no_region_findings(cli):
+    result, document = audit_json_once(cli, ICT)  # shared with test_real_rigs (blend_helpers.run_once)
     assert [f for rig in document["rigs"] for f in rig["findings"] if f["category"] == "region"] == []
 
 
 @needs_blender_5
-def test_clean_makehuman_has_no_region_findings(audit_json):
-    result, document = audit_json(MPFB, *MPFB_RULES)
+def test_clean_makehuman_has_no_region_findings(cli):
+    result, document = audit_json_once(cli, MPFB, *MPFB_RULES)  # shared with test_real_rigs
     assert [f for rig in document["rigs"] for f in rig["findings"] if f["category"] == "region"] == []
 
 
-def test_clean_rocketbox_keeps_only_the_broad_spills(audit_json):
-    result, document = audit_json(ROCKETBOX, "--profile", "arkit-52")
+def test_clean_rocketbox_keeps_only_the_broad_spills(cli):
+    # shared with test_real_rig_coverage (blend_helpers.run_once)
+    result, document = audit_json_once(cli, ROCKETBOX, "--profile", "arkit-52")
     assert not findings(document, "region.detached-island")
     leaking = {f["shapes"][0] for f in findings(document, "region.leakage")}
     # lips narrowing drag the cheek edge, the frontalis lifts the nose root: fall-offs, not leakage

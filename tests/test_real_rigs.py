@@ -2,12 +2,12 @@
 process, see conftest.cli) without crashing, with the naming and coverage findings a rigger would agree
 with."""
 
-import json
 from pathlib import Path
 
 import pytest
 from importlib.metadata import version
 
+from blend_helpers import audit_json_once
 from rig_paths import ICT, MPFB, NO_KEYS, REAL, ROCKETBOX, ROOT, needs_blender_5  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real_rigs is not present on this machine")
@@ -16,8 +16,9 @@ def keyed(document):
     return {(f["rule"], tuple(f["shapes"])) for rig in document["rigs"] for f in rig["findings"]}
 
 
-def test_ict_facekit_is_read_as_arkit(audit_json):
-    result, document = audit_json(ICT)
+def test_ict_facekit_is_read_as_arkit(cli):
+    pytest.importorskip("bpy")
+    result, document = audit_json_once(cli, ICT)  # shared with test_real_rig_variants (blend_helpers.run_once)
     assert result.returncode == 0
     rig, = document["rigs"]
     assert (rig["convention"], rig["profile"], rig["shapes"]) == ("arkit", "arkit-52", 57)
@@ -29,8 +30,10 @@ def test_ict_facekit_is_read_as_arkit(audit_json):
     assert missing == ["Missing tongueOut (AD19). Required by arkit-52."]
 
 
-def test_rocketbox_sets_are_audited_separately(audit_json):
-    result, document = audit_json(ROCKETBOX)
+def test_rocketbox_sets_are_audited_separately(cli):
+    pytest.importorskip("bpy")
+    # the very audit tests/test_sranipal.py reads too: run once (in this process, see conftest.cli)
+    result, document = audit_json_once(cli, ROCKETBOX)
     assert result.returncode == 0
     rig, = document["rigs"]
     sets = {s["prefix"]: (s["convention"], s["profile"], s["recognised"]) for s in rig["sets"]}
@@ -64,8 +67,10 @@ def test_unknown_convention_is_handled_gracefully(audit_json):
 
 
 @needs_blender_5
-def test_custom_naming_map_covers_mpfb(audit_json):
-    result, document = audit_json(MPFB, "--rules", str(ROOT / "examples" / "mpfb_convention.toml"))
+def test_custom_naming_map_covers_mpfb(cli):
+    pytest.importorskip("bpy")
+    # shared with test_real_rig_variants (blend_helpers.run_once)
+    result, document = audit_json_once(cli, MPFB, "--rules", ROOT / "examples" / "mpfb_convention.toml")
     rig, = document["rigs"]
     assert rig["convention"] == "mpfb"
     assert not [f for f in rig["findings"] if f["rule"].startswith("naming.unknown")]

@@ -22,7 +22,9 @@ import pytest
 from facs_audit_addon.core import load_rulebook
 from facs_audit_addon.core.engine import audit_context, report_from, run_checks
 from facs_audit_addon.core.triage import text_rows
-from sample_rigs.defects import load_manifest, variant_snapshot
+from sample_rigs.defects import load_manifest
+
+from audits import full_audit
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "real_rigs"
@@ -111,7 +113,7 @@ def check(ctx, report):
 
 @pytest.mark.parametrize("entry", load_manifest(), ids=lambda e: e["id"])
 def test_corpus_reports_are_consistent(entry):
-    check(*audit(variant_snapshot(entry["id"]), entry["profile"]))
+    check(*full_audit(entry["id"], entry["profile"]))  # computed once per run (tests/audits.py)
 
 
 # -- the shared real rigs (skipped where ../shared/real_rigs is absent) ------------------------------
@@ -152,9 +154,7 @@ def test_real_rig_reports_are_consistent(snapshots, rig, profile):
 def test_the_checks_catch_a_contradiction_and_a_repeat():
     from dataclasses import replace
 
-    from sample_rigs.defects import variant_snapshot as snap
-
-    ctx, report = audit(snap("missing-au12-right"), "facs-film")
+    ctx, report = full_audit("missing-au12-right", "facs-film")  # shared, read only: changed copies below
     gap = next(f for f in report.findings if f.rule == "coverage.missing-side")
     # a finding on AU12_R's slot while the gap says it is missing
     fake = replace(gap, rule="symmetry.side-crossover", shapes=("AU12_L",), side="L", rank=0)

@@ -1,26 +1,25 @@
 """Incremental re-audit: after shape keys change, the session gives the findings a full audit gives."""
 
-import functools
 import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from facs_audit_addon.core import RigInputError, RigSnapshot, audit_rig, load_rulebook
+from facs_audit_addon.core import RigInputError, RigSnapshot, audit_rig
 from facs_audit_addon.core import AuditSession
-from sample_rigs.defects import variant_snapshot
 
+from audits import clean_session, full_audit, snapshot
 from core_helpers import RULEBOOK
 MANIFEST = tomllib.loads((Path(__file__).resolve().parents[1] / "sample_rigs" / "defects.toml").read_text())
-CLEAN = variant_snapshot("clean")
+CLEAN = snapshot("clean")
 
 
 def _same_names_variants():
     """Defect variants that change geometry only (same names and topology as the clean rig)."""
     out = []
     for entry in MANIFEST["variant"]:
-        variant = variant_snapshot(entry["id"])
+        variant = snapshot(entry["id"])
         if variant.names == CLEAN.names and variant.deltas.shape == CLEAN.deltas.shape:
             out.append(pytest.param(entry["id"], entry.get("profile", "facs-film"), id=entry["id"]))
     return out
@@ -30,31 +29,26 @@ def _keyed(report):
     return sorted((f.rule, f.severity, f.shapes) for f in report.findings)
 
 
-@functools.lru_cache(maxsize=None)
-def _clean_keyed(profile):
-    """The clean rig's full-audit findings under ``profile`` (the same for every variant's test)."""
-    return _keyed(audit_rig(CLEAN, RULEBOOK, profile=profile))
-
-
 @pytest.mark.parametrize("variant_id, profile", _same_names_variants())
 def test_update_matches_a_full_audit(variant_id, profile):
-    variant = variant_snapshot(variant_id)
+    """A session's full audit of the clean rig, updated with a variant's changed keys, gives the variant's
+    full audit; updated back, the clean rig's (full audits: tests/audits.py, each computed once per run)."""
+    variant = snapshot(variant_id)
     changed = {name: variant.deltas[i] for i, name in enumerate(variant.names)
                if not np.array_equal(variant.deltas[i], CLEAN.deltas[i], equal_nan=True)}
-    session = AuditSession(RULEBOOK, profile=profile)
-    session.audit(variant_snapshot("clean"))
+    session = clean_session(profile)  # a copy of one session's full audit of the clean rig
     updated = session.update(changed)
-    assert _keyed(updated) == _keyed(audit_rig(variant, RULEBOOK, profile=profile))
+    assert _keyed(updated) == _keyed(full_audit(variant_id, profile)[1])
     # and back: restoring the clean shapes gives the clean report again
     restored = session.update({name: CLEAN.deltas[CLEAN.index(name)] for name in changed})
-    assert _keyed(restored) == _clean_keyed(profile)
+    assert _keyed(restored) == _keyed(full_audit("clean", profile)[1])
 
 
 def test_update_needs_a_known_shape_of_the_same_topology():
     session = AuditSession(RULEBOOK, profile="facs-film")
     with pytest.raises(RigInputError, match="run a full audit first"):
         session.update({})
-    session.audit(variant_snapshot("clean"))
+    session.audit(snapshot("clean"))
     with pytest.raises(RigInputError, match="no shape key named 'nope'"):
         session.update({"nope": np.zeros((1, 3), np.float32)})
     with pytest.raises(RigInputError, match="no longer matches the mesh topology"):
@@ -67,20 +61,17 @@ def _everything(report):
             for f in report.findings]
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_random_edits_and_undos_match_a_full_audit(seed):
+def replay_random_edits(seed, steps):
     """Seeded random sculpt edits, zeroed keys and undos (a key restored): every update equals a full audit.
 
     Some edits move what the update would hold (a landmark, the moving vertices, a zone anchor); the
-    session then re-audits in full, so both kinds of update must occur for this test to mean anything.
+    session then re-audits in full, so both kinds of update must occur for a replay to mean anything.
     """
     rng = np.random.default_rng(seed)
-    snapshot = variant_snapshot("clean")
-    current = snapshot.deltas.copy()
-    session = AuditSession(RULEBOOK, profile="facs-film")
-    session.audit(snapshot)
+    current = CLEAN.deltas.copy()
+    session = clean_session("facs-film")
     kinds = set()
-    for _ in range(25):
+    for _ in range(steps):
         row = int(rng.integers(len(CLEAN.names)))
         delta = current[row].copy()
         moving = np.flatnonzero(np.linalg.norm(delta, axis=1) > 0)
@@ -99,3 +90,19 @@ def test_random_edits_and_undos_match_a_full_audit(seed):
         fresh = RigSnapshot.from_shapes("Face", CLEAN.basis, {n: current[i] for i, n in enumerate(CLEAN.names)})
         assert _everything(updated) == _everything(audit_rig(fresh, RULEBOOK, profile="facs-film"))
     assert kinds == {"quick", "full"}
+
+
+#: seed 85's four steps: a stroke (quick update), a key emptied (full), an undo (quick), noise (full)
+SHORT_SEED = 85
+
+
+def test_a_short_random_replay_matches_a_full_audit():
+    """The main suite's replay: one seeded sequence of 4 steps, every kind of edit and of update among them."""
+    replay_random_edits(seed=SHORT_SEED, steps=4)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_edits_and_undos_match_a_full_audit(seed):
+    """The long replays (25 steps each, a full audit after every step): the end-to-end tier."""
+    replay_random_edits(seed, steps=25)

@@ -2,14 +2,13 @@
 side-marker styles; checked on synthetic names and on the Rocketbox male's SR_ set."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from facs_audit_addon.core.engine import read_sets
 
+from blend_helpers import run_once
 from core_helpers import RULEBOOK, findings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,9 +61,10 @@ def test_other_conventions_still_report_mixed_markers():
 
 
 @pytest.mark.skipif(not ROCKETBOX.is_file(), reason="../shared/real_rigs (Rocketbox male) is not on this machine")
-def test_rocketbox_sr_set_is_read_whole_without_naming_findings():
-    result = subprocess.run([sys.executable, "-m", "facs_audit_addon", "audit", str(ROCKETBOX), "--format", "json",
-                             "--fail-on", "never"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+def test_rocketbox_sr_set_is_read_whole_without_naming_findings(cli):
+    pytest.importorskip("bpy")
+    # the very audit tests/test_real_rigs.py reads too: run once (in this process, see conftest.cli)
+    result = run_once(cli, "audit", ROCKETBOX, "--format", "json", "--fail-on", "never")
     assert result.returncode == 0, result.stderr[-2000:]
     rig, = json.loads(result.stdout)["rigs"]
     sr = next(s for s in rig["sets"] if s["prefix"] == "SR")

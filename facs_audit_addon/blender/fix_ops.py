@@ -9,7 +9,7 @@ import bpy
 import numpy as np
 from bpy.props import IntProperty, StringProperty
 
-from .operators import MeshWithShapeKeys, _sessions, audit_object, finish
+from .operators import MeshWithShapeKeys, _sessions, finish, reaudit_object
 
 
 def write_plan(obj, plan):
@@ -135,7 +135,9 @@ class FACS_AUDIT_OT_apply_fix(MeshWithShapeKeys, bpy.types.Operator):
                 self.report({'ERROR'}, f"Cannot fix {obj.name} outside Object Mode: {str(error).strip()}")
                 return {'CANCELLED'}
         try:
-            report = audit_object(context, obj)  # fresh: the fix is computed on the keys as they are now
+            # the fix is computed on the keys as they are now: the panel's last audit when no key changed
+            # since (checksums), else a re-audit (blender/live.py), which equals a fresh full audit
+            report = reaudit_object(context, obj)
             finding = finding_of(report, item)
             if finding is None:
                 self.report({'WARNING'}, f"{rule} on {', '.join(shapes) or obj.name} is no longer found: "
@@ -144,7 +146,9 @@ class FACS_AUDIT_OT_apply_fix(MeshWithShapeKeys, bpy.types.Operator):
                 return {'CANCELLED'}
             plan = plan_fix(_sessions[obj.name][0].context, finding, self.fix)
             write_plan(obj, plan)
-            report = audit_object(context, obj)
+            # the fixed keys re-audited (a full audit when keys were added, renamed or deleted), as the
+            # fix command does: the same findings as a full audit
+            report = reaudit_object(context, obj)
         except AuditError as error:
             self.report({'ERROR'}, str(error))
             return {'CANCELLED'}

@@ -107,6 +107,14 @@ def audit_object(context, obj):
     return live.full_audit(obj, rulebook(context), chosen_profile(context), bpy.data.filepath)
 
 
+def reaudit_object(context, obj):
+    """Re-audit of one object with the panel's settings (blender/live.py: the held report when no key
+    changed, changed keys only, or a full audit): the RigReport a full audit would give now. Raises AuditError.
+    """
+    from .rules import chosen_profile, rulebook
+    return live.reaudit(obj, rulebook(context), chosen_profile(context), bpy.data.filepath)[0]
+
+
 class _SessionView(Mapping):
     """Read-only ``{object name: (AuditSession, None)}`` over the live sessions (blender.live)."""
 
