@@ -172,15 +172,45 @@ class Rulebook:
         return self.conventions[name]
 
 
+#: the last rulebooks read, by the bytes of their files (a Rulebook is frozen; its name reader's caches
+#: only grow): the panel, and a process that runs the command line more than once, read them once
+_LOADED = {}
+_LOADED_MOST = 4
+
+
 def load_rulebook(rules_dir=None, extra_files=()):
     """Read every rule file under ``rules_dir`` (default: the shipped rules) plus ``extra_files``.
 
     An extra file holds a ``[convention]`` or a ``[profile]``; it is added to (or replaces by name)
-    the shipped ones.
+    the shipped ones. The same files with the same bytes give the same (shared) Rulebook.
     """
     root = Path(rules_dir) if rules_dir else default_rules_dir()
     if not root.is_dir():
         raise RuleFileError(root, "", "rules folder not found")
+    key = _files_key(root, extra_files)
+    book = _LOADED.get(key)
+    if book is None:
+        book = _read_rulebook(root, extra_files)
+        if len(_LOADED) >= _LOADED_MOST:
+            _LOADED.clear()
+        _LOADED[key] = book
+    return book
+
+
+def _files_key(root, extra_files):
+    """What a rulebook is read from: every TOML file under ``root`` and the extra files, with their bytes
+    (a missing or unreadable file is left out here and reported by the reading itself)."""
+    paths = sorted(root.rglob("*.toml")) + [Path(p) for p in extra_files]
+    key = [str(root.resolve())]
+    for path in paths:
+        try:
+            key.append((str(path), path.read_bytes()))
+        except OSError:
+            key.append((str(path), None))
+    return tuple(key)
+
+
+def _read_rulebook(root, extra_files):
     catalog = _load_catalog(_Doc(root / "catalog.toml"))
     findings = _load_findings(_Doc(root / "findings.toml"))
     naming = _load_naming(_Doc(root / "naming.toml"))
