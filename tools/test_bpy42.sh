@@ -5,10 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv42
-.venv42/bin/pip install -q bpy==4.2.23 pytest==9.2.0
+.venv42/bin/pip install -q bpy==4.2.23 pytest==9.2.0 pytest-xdist==3.8.0
 if [ "$#" -gt 0 ]; then
   .venv42/bin/python -m pytest -q "$@"  # what the caller asked for
 else
-  .venv42/bin/python -m pytest -q  # the main suite
+  .venv42/bin/python -m pytest -q -n 2  # the main suite, on two cores
   .venv42/bin/python -m pytest -q -m slow  # and the end-to-end tier
 fi
