@@ -25,6 +25,14 @@ def write_variants(folder, variants):
     return Path(folder)
 
 
+def activate(bpy, obj):
+    """Make ``obj`` the active and only selected object, as a rigger's click does."""
+    for other in bpy.context.view_layer.objects:
+        other.select_set(False)
+    bpy.context.view_layer.objects.active = obj
+    obj.select_set(True)
+
+
 _RUNS = {}
 
 

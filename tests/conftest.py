@@ -25,6 +25,15 @@ def bpy_clean():
     return bpy
 
 
+@pytest.fixture
+def registered(bpy_clean):
+    """The add-on registered in this process (as the extension's register() does), unregistered after."""
+    from facs_audit_addon import blender as addon
+    addon.register()
+    yield bpy_clean
+    addon.unregister()
+
+
 #: 3 x 3 grid in the XY plane (local space), vertex i at (i % 3, i // 3, 0)
 GRID = [(float(i % 3), float(i // 3), 0.0) for i in range(9)]
 

@@ -102,15 +102,6 @@ def test_install_run_and_disable(extension_zip, tmp_path):
     assert list(tmp_path.glob(".config/blender/*/extensions/user_default/facs_audit/rules/catalog.toml"))
 
 
-@pytest.fixture
-def registered(bpy_clean):
-    """The add-on registered in this process (as the extension's register() does), unregistered after."""
-    from facs_audit_addon import blender as addon
-    addon.register()
-    yield bpy_clean
-    addon.unregister()
-
-
 def select_rig(bpy, obj):
     bpy.context.view_layer.objects.active = obj
     obj.select_set(True)

@@ -24,14 +24,6 @@ needs_rocketbox = pytest.mark.skipif(not ROCKETBOX.is_file(), reason=f"shared re
 RULEBOOK = load_rulebook()
 
 
-@pytest.fixture
-def registered(bpy_clean):
-    from facs_audit_addon import blender as addon
-    addon.register()
-    yield bpy_clean
-    addon.unregister()
-
-
 # -- rigs ---------------------------------------------------------------------------------------
 def sample(variant, edit=None):
     built = build_variant(variant)

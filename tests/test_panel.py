@@ -7,22 +7,9 @@ import json
 import numpy as np
 import pytest
 
+from blend_helpers import activate
+
 pytest.importorskip("bpy")
-
-
-@pytest.fixture
-def registered(bpy_clean):
-    from facs_audit_addon import blender as addon
-    addon.register()
-    yield bpy_clean
-    addon.unregister()
-
-
-def activate(bpy, obj):
-    for other in bpy.context.view_layer.objects:
-        other.select_set(False)
-    bpy.context.view_layer.objects.active = obj
-    obj.select_set(True)
 
 
 def selected(obj):

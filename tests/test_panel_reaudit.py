@@ -15,19 +15,13 @@ import pytest
 
 from facs_audit_addon.core import load_rulebook
 
+from blend_helpers import activate
+
 pytest.importorskip("bpy")
 
 ROOT = Path(__file__).resolve().parents[1]
 RULEBOOK = load_rulebook()  # the shipped rules, read once (the panel's default)
 ROCKETBOX = ROOT.parent / "shared" / "real_rigs" / "rocketbox_headbox" / "Male_Adult_03_facial.fbx"
-
-
-@pytest.fixture
-def registered(bpy_clean):
-    from facs_audit_addon import blender as addon
-    addon.register()
-    yield bpy_clean
-    addon.unregister()
 
 
 #: the sample face written once for the module (sample_rigs/build_blend.py), copied by each test
@@ -52,7 +46,7 @@ def sample_face(bpy, tmp_path):
     path = tmp_path / "face.blend"
     shutil.copy(built, path)
     bpy.ops.wm.open_mainfile(filepath=str(path))
-    _activate(bpy, bpy.data.objects["Face"])
+    activate(bpy, bpy.data.objects["Face"])
     bpy.ops.wm.save_as_mainfile(filepath=str(path))
     return "Face", path
 
@@ -63,17 +57,10 @@ def rocketbox(bpy, tmp_path):
     bpy.ops.import_scene.fbx(filepath=str(ROCKETBOX))
     obj = max((o for o in bpy.data.objects if o.type == 'MESH' and o.data.shape_keys),
               key=lambda o: len(o.data.shape_keys.key_blocks))
-    _activate(bpy, obj)
+    activate(bpy, obj)
     path = tmp_path / "rocketbox.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(path))
     return obj.name, path
-
-
-def _activate(bpy, obj):
-    for other in bpy.context.view_layer.objects:
-        other.select_set(False)
-    bpy.context.view_layer.objects.active = obj
-    obj.select_set(True)
 
 
 def panel_findings(bpy):
@@ -151,7 +138,7 @@ def replay(bpy, tmp_path, rig, seed, steps):
             done.clear()
             actions.add("revert")
         obj = bpy.data.objects[name]
-        _activate(bpy, obj)
+        activate(bpy, obj)
         obj.active_shape_key_index = rng.randrange(1, len(keys) + 1)  # whichever key the rigger is on
         reaudit(bpy)
         kinds.add(bpy.context.window_manager.facs_audit.status.rsplit("[", 1)[-1])
@@ -231,7 +218,7 @@ def test_revert_and_undo_leave_no_stale_finding(registered, tmp_path):
     assert _finding(bpy, "coverage.empty-shape", "AU12_R")
     bpy.ops.wm.revert_mainfile()
     assert not live._live and not bpy.context.window_manager.facs_audit.findings  # load_post cleared both
-    _activate(bpy, bpy.data.objects[name])
+    activate(bpy, bpy.data.objects[name])
     reaudit(bpy)
     assert panel_findings(bpy) == clean
 
