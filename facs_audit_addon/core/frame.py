@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .geometry import same_array
 from .mirror import nearest_within, reflect_points
 
 BLENDER_AXES = np.array([[1, 0, 0], [0, 0, 1], [0, -1, 0]], dtype=np.float32)
@@ -136,7 +137,7 @@ def estimate_frame(ctx, mirror_tolerance=None, held=None):
     plane = (normal, offset, matched, tuple(notes), tolerance)
     weights = peak[active].astype(np.float64) ** 2
     eye, mouth = (_landmark(ctx, basis, codes) for codes in _landmark_codes(ctx))
-    if held is not None and held.cues is not None and _same(held.cues[0], eye) and _same(held.cues[1], mouth):
+    if held is not None and held.cues is not None and same_array(held.cues[0], eye) and same_array(held.cues[1], mouth):
         # same moving vertices, plane and landmarks: up and the head's depth are the held ones
         up, up_notes, forward, head_depth, spread = held.cues[2:7]
     else:
@@ -334,11 +335,6 @@ def _up_axis(points, normal, eye, mouth, notes):
         notes.append(f"up axis estimated from {source}: {np.round(cue, 3).tolist()}")
         return _unit(cue)
     return default
-
-
-def _same(a, b):
-    """Whether two landmarks (arrays or None) are the same."""
-    return (a is None) == (b is None) and (a is None or np.array_equal(a, b))
 
 
 def _head_depth(basis, points, normal, up):

@@ -20,6 +20,11 @@ MOVING_SHARE_OF_PEAK = 0.1
 RIGID_SAMPLE = 7
 
 
+def same_array(a, b):
+    """Whether ``a`` and ``b`` (arrays or array-likes, or None) are both None or equal in shape and values."""
+    return (a is None) == (b is None) and (a is None or np.array_equal(a, b))
+
+
 def worst_vertices(score, limit=MAX_VERTICES):
     """Indices of the largest positive entries of ``score``, worst first.
 

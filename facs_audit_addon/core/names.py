@@ -165,7 +165,7 @@ class NameReader:
         ``(au, side, variant, side_style, mismatch, ambiguous)`` or None. The name is taken apart once.
         A corrective by its tag (mouthSmile_L_eyeBlink_L_combo240) is read as a combination only: its row
         is ``unread``, one shared tuple of Nones."""
-        if self._taken_apart(name)[3] > 0:
+        if self.tagged(name):
             return self.unread
         found = [None] * len(self._order)
         left = len(found)

@@ -15,6 +15,7 @@ import numpy as np
 from .checks.former import former_meaning
 from .engine import audit_context, drop_shadowed, raw_findings, report_from
 from .errors import RigInputError
+from .geometry import same_array
 
 
 class AuditSession:
@@ -115,8 +116,7 @@ def face_moved(held, fresh, names):
     gate_codes = {c for r in getattr(regions, "regions", {}).values() for c in (*r.moved_by, *r.not_moved_by)}
     if codes & gate_codes and "region_gates" in held.__dict__:
         old, new = held.region_gates, fresh.gates_now()
-        if any((old[k] is None) != (new[k] is None) or (old[k] is not None and not np.array_equal(old[k], new[k]))
-               for k in old):
+        if not all(same_array(old[k], new[k]) for k in old):
             return True
     coactivation = held.rulebook.coactivation
     anchor_codes = {c for codes_ in getattr(coactivation, "anchors", {}).values() for c in codes_}
@@ -139,7 +139,7 @@ def _same_geometry(a, b):
             if not isinstance(x, dict) or not isinstance(y, dict) or x.keys() != y.keys() or not all(
                     np.array_equal(x[k], y[k]) for k in x):
                 return False
-        elif (x is None) != (y is None) or (x is not None and not np.array_equal(np.asarray(x), np.asarray(y))):
+        elif not same_array(x, y):
             return False
     return True
 

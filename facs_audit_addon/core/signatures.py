@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .geometry import same_array
+
 #: measure name -> message text (value formatted in). Rules name these in rules/coactivation.toml.
 MEASURES = {
     "lip_protrusion": "the lips move {:.2f} of their motion forward",
@@ -194,7 +196,7 @@ def _same_cues(a, b):
     """Whether two geometries' cues (see FaceGeometry.cues) are the same."""
     (corners_a, jaw_a, eyes_a), (corners_b, jaw_b, eyes_b) = a, b
     return jaw_a == jaw_b and all(
-        (x is None) == (y is None) and (x is None or all(np.array_equal(x[side], y[side]) for side in ("L", "R")))
+        (x is None) == (y is None) and (x is None or all(same_array(x[side], y[side]) for side in ("L", "R")))
         for x, y in ((corners_a, corners_b), (eyes_a, eyes_b)))
 
 
