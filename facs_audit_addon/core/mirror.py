@@ -13,6 +13,10 @@ import numpy as np
 #: geometry) beyond this are skipped rather than letting one cell cost O(n^2).
 MAX_PER_CELL = 64
 
+#: Rounding margin on the skip test (float32 distances against float64 wall distances): a cell is
+#: skipped only when it is clearly farther than the best point found.
+_SLACK = 1.0 + 1e-4
+
 _CORNERS = np.array([(i, j, k) for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=np.int64)
 
 
@@ -80,14 +84,25 @@ def nearest_within(queries, points, radius, exclude_within=-1.0):
     by_cell = np.argsort(key(cells_q), kind="stable")
     queries, cells_q, toward = queries[by_cell], cells_q[by_cell], toward[by_cell]
     found = np.full(m, -1, dtype=np.int64)
+    # how far each query is from the wall it looks across, per axis: a cell across walls farther than
+    # the best distance found so far (or than the radius) cannot hold a nearer point and is not visited,
+    # so nearly every query (its partner found in its own cell) visits one cell; the answer is unchanged
+    fraction = where_q[by_cell] - cells_q
+    wall = np.square(np.where(toward < 0, fraction, 1.0 - fraction) * cell)
     for corner in _CORNERS:
-        keys = key(cells_q + toward * corner)
+        reach = wall @ corner  # squared distance to the corner's cell (0 for the query's own cell)
+        rows_c = np.nonzero(reach <= np.minimum(np.square(best.astype(np.float64)), radius * radius) * _SLACK)[0] \
+            if corner.any() else np.arange(m)
+        if len(rows_c) == 0:
+            continue
+        keys = key(cells_q[rows_c] + toward[rows_c] * corner)
         at = np.minimum(np.searchsorted(cells, keys), len(cells) - 1)
         count = np.where(cells[at] == keys, counts[at], 0)
         start = first[at]
         for rank in range(min(int(count.max()), MAX_PER_CELL)):
-            rows = np.nonzero(count > rank)[0]
-            candidates = order[start[rows] + rank]
+            pick = np.nonzero(count > rank)[0]
+            rows = rows_c[pick]
+            candidates = order[start[pick] + rank]
             diff = queries[rows] - points[candidates]
             dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
             better = (dist < best[rows]) & (dist > exclude_within)
