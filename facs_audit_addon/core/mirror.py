@@ -66,15 +66,17 @@ def nearest_within(queries, points, radius, exclude_within=-1.0):
     # Cells twice the radius wide: a query's neighbours within the radius lie in its own cell or
     # in the adjacent cell toward its nearer wall, on each axis: 8 cells to visit instead of 27.
     cell = 2.0 * radius
-    origin = np.minimum(points.min(axis=0), queries.min(axis=0)) - cell
-    cells_p = np.floor((points - origin) / cell).astype(np.int64)
-    where_q = (queries - origin) / cell
+    # cell arithmetic on (3, n) copies: numpy reduces and combines an (n, 3) array's columns ~10x slower
+    p_cols, q_cols = np.ascontiguousarray(points.T), np.ascontiguousarray(queries.T)
+    origin = (np.minimum(p_cols.min(axis=1), q_cols.min(axis=1)) - cell)[:, None]
+    cells_p = np.floor((p_cols - origin) / cell).astype(np.int64)
+    where_q = (q_cols - origin) / cell
     cells_q = np.floor(where_q).astype(np.int64)
     toward = np.where(where_q - cells_q < 0.5, -1, 1).astype(np.int64)
-    dims = np.maximum(cells_p.max(axis=0), cells_q.max(axis=0)) + 3
+    dims = np.maximum(cells_p.max(axis=1), cells_q.max(axis=1)) + 3
 
     def key(cells):
-        return (cells[:, 0] * dims[1] + cells[:, 1]) * dims[2] + cells[:, 2]
+        return (cells[0] * dims[1] + cells[1]) * dims[2] + cells[2]
 
     keys_p = key(cells_p)
     order = np.argsort(keys_p, kind="stable")
@@ -82,20 +84,20 @@ def nearest_within(queries, points, radius, exclude_within=-1.0):
     cells, first, counts = np.unique(keys_p[order], return_index=True, return_counts=True)
     # queries in cell order: the binary searches below then walk the table forwards
     by_cell = np.argsort(key(cells_q), kind="stable")
-    queries, cells_q, toward = queries[by_cell], cells_q[by_cell], toward[by_cell]
+    queries, cells_q, toward = queries[by_cell], cells_q[:, by_cell], toward[:, by_cell]
     found = np.full(m, -1, dtype=np.int64)
     # how far each query is from the wall it looks across, per axis: a cell across walls farther than
     # the best distance found so far (or than the radius) cannot hold a nearer point and is not visited,
     # so nearly every query (its partner found in its own cell) visits one cell; the answer is unchanged
-    fraction = where_q[by_cell] - cells_q
+    fraction = where_q[:, by_cell] - cells_q
     wall = np.square(np.where(toward < 0, fraction, 1.0 - fraction) * cell)
     for corner in _CORNERS:
-        reach = wall @ corner  # squared distance to the corner's cell (0 for the query's own cell)
+        reach = corner @ wall  # squared distance to the corner's cell (0 for the query's own cell)
         rows_c = np.nonzero(reach <= np.minimum(np.square(best.astype(np.float64)), radius * radius) * _SLACK)[0] \
             if corner.any() else np.arange(m)
         if len(rows_c) == 0:
             continue
-        keys = key(cells_q[rows_c] + toward[rows_c] * corner)
+        keys = key(cells_q[:, rows_c] + toward[:, rows_c] * corner[:, None])
         at = np.minimum(np.searchsorted(cells, keys), len(cells) - 1)
         count = np.where(cells[at] == keys, counts[at], 0)
         start = first[at]
