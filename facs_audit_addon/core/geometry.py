@@ -25,6 +25,16 @@ def same_array(a, b):
     return (a is None) == (b is None) and (a is None or np.array_equal(a, b))
 
 
+def row_lengths(vectors):
+    """(m,) lengths of the rows of an (m, 3) array, in its dtype.
+
+    Written out per component: the same sums in the same order as ``np.linalg.norm(vectors, axis=1)``,
+    which numpy 1.26 reduces over a length-3 axis about ten times slower.
+    """
+    x, y, z = vectors[:, 0], vectors[:, 1], vectors[:, 2]
+    return np.sqrt(x * x + y * y + z * z)
+
+
 def worst_vertices(score, limit=MAX_VERTICES):
     """Indices of the largest positive entries of ``score``, worst first.
 

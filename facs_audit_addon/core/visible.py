@@ -9,9 +9,11 @@ face size), not as a share of the shape's own motion.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
+from .geometry import row_lengths
 from .mirror import nearest_within, reflect_points
 
 
@@ -40,7 +42,7 @@ class MirrorNoise:
         to a neighbour (0 where none is known)."""
         rows = np.asarray(rows, dtype=np.int64)
         if self.edges is not None and len(self.edges):
-            return _edge_slopes(self.edges, delta, self.basis, rows)
+            return _edge_slopes(self.edges, delta, self.basis, rows, self.edge_lengths)
         out = np.zeros(len(rows), dtype=np.float32)
         near = self.neighbour[rows]
         has = near >= 0
@@ -49,6 +51,11 @@ class MirrorNoise:
             length = np.linalg.norm(self.basis[rows[has]] - self.basis[near[has]], axis=1)
             out[has] = change / np.maximum(length, 1e-12)
         return out
+
+    @cached_property
+    def edge_lengths(self):
+        """(e,) float32 rest length of every mesh edge (edges known only)."""
+        return row_lengths(self.basis[self.edges[:, 0]] - self.basis[self.edges[:, 1]])
 
     def floor(self, first, second, support, partner):
         """(len(support),) float32: the difference the map alone makes when ``second`` is compared in the
@@ -93,11 +100,14 @@ def mirror_noise(basis, partner, normal, offset, scale, radius, active, edges=No
     return MirrorNoise(offset=gaps, neighbour=neighbour, basis=basis, edges=edges)
 
 
-def _edge_slopes(edges, delta, basis, rows):
-    """Largest change of ``delta`` per unit length along the edges at each vertex of ``rows``."""
-    a, b = edges[:, 0], edges[:, 1]
-    length = np.linalg.norm(basis[a] - basis[b], axis=1)
-    slope = np.linalg.norm(delta[a] - delta[b], axis=1) / np.maximum(length, 1e-12)
+def _edge_slopes(edges, delta, basis, rows, lengths):
+    """Largest change of ``delta`` per unit length along the edges at each vertex of ``rows``
+    (``lengths``: every edge's rest length). Only the edges that touch ``rows`` are measured."""
+    touched = np.zeros(len(basis), dtype=bool)
+    touched[rows] = True
+    near = np.flatnonzero(touched[edges[:, 0]] | touched[edges[:, 1]])
+    a, b = edges[near, 0], edges[near, 1]
+    slope = row_lengths(delta[a] - delta[b]) / np.maximum(lengths[near], 1e-12)
     per_vertex = np.zeros(len(basis), dtype=np.float32)
     np.maximum.at(per_vertex, a, slope)
     np.maximum.at(per_vertex, b, slope)
