@@ -1,11 +1,18 @@
 """Shared fixtures. Blender tests use the real ``bpy`` module; it is imported only by the fixtures that need it."""
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# The suite's two workers fill this machine's two cores, as a batch's --jobs workers do: like them, one
+# BLAS thread each (a second only spins) and no huge pages for numpy's arrays (see process.py). Set
+# before numpy loads; the workers inherit it. Measured: a third less system time (17 -> 8-10 s).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
