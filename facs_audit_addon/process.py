@@ -66,8 +66,9 @@ def one_math_thread():
     """One OpenBLAS thread inside the block, then the count it had before.
 
     For the panel's audits, which run inside the user's Blender: other add-ons keep their threads. The
-    re-audit's products are small, and a second BLAS thread only adds hand-overs (bench_reaudit.py,
-    30k x 300: median 37-43 ms with one thread, 44-46 ms with two, three runs each).
+    re-audit's products are small; a second BLAS thread spins beside them (bench_reaudit.py, 30k x 300,
+    five interleaved runs: CPU time per re-audit 32-47 ms with one thread, 59-91 ms with two, wall time
+    the same within the VM's noise), which a rigger's other work on the machine would pay for.
     """
     calls = () if "OPENBLAS_NUM_THREADS" in os.environ else _openblas_threads()
     before = [get() for get, _ in calls]
