@@ -6,6 +6,7 @@ seams split by exporters, as in ICT FaceKit) simply find one of their twins.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -134,10 +135,16 @@ class MirrorMap:
     reflect: np.ndarray
     tolerance: float
 
-    @property
+    @cached_property
     def matched(self):
         """(n,) bool: vertices that have a partner."""
         return self.partner >= 0
+
+    @cached_property
+    def gather(self):
+        """(n,) int64: ``partner`` with 0 for vertices without one, an index safe to gather with (mask
+        the result with ``matched``)."""
+        return np.maximum(self.partner, 0)
 
     def mirror_deltas(self, delta):
         """(n, 3) float32: ``delta`` seen in the mirror, placed on each vertex's partner (0 when unmatched).

@@ -165,10 +165,10 @@ def compare(ctx, i, j, at_least=0.0):
     """Shape ``i`` against shape ``j`` seen in the mirror. Only vertices where either shape moves are
     computed: the others add nothing, and most shapes move a small part of the face. Below a relative
     difference of ``at_least`` only the relative difference and strength ratio are measured."""
-    partner = ctx.mirror_map.partner
+    mirror = ctx.mirror_map
+    partner = mirror.partner
     deltas, motion = ctx.snapshot.deltas, ctx.motion
-    has = partner >= 0
-    support = np.flatnonzero(has & ((motion[i] > 0) | (motion[j][np.maximum(partner, 0)] > 0)))
+    support = np.flatnonzero(mirror.matched & ((motion[i] > 0) | (motion[j][mirror.gather] > 0)))
     squared = np.zeros(len(partner), dtype=np.float32)
     if not len(support):
         return Comparison(0.0, squared, 1.0)
