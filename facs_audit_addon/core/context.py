@@ -203,6 +203,28 @@ class AuditContext:
         local.flags.writeable = False
         return local
 
+    def side_deltas(self, side):
+        """((k, 3m) float64, (k,) row norms): every shape's deltas on one side's vertices (``L``: lateral
+        > 0, ``R``: < 0, ``B``: all), flattened; None above SIDE_DELTAS_MOST bytes (the caller then
+        reads the rows it needs). Kept per side until a shape changes: the earlier-meaning check compares
+        each of its shapes with every other shape on the same side."""
+        held = self._side_deltas
+        if side not in held:
+            deltas = self.snapshot.deltas
+            lateral = self.basis_local[:, 0]
+            keep = slice(None) if side == "B" else np.flatnonzero(lateral > 0 if side == "L" else lateral < 0)
+            count = deltas.shape[1] if side == "B" else len(keep)
+            flat = None
+            if len(deltas) * count * 3 * 8 <= SIDE_DELTAS_MOST:
+                flat = deltas[:, keep].reshape(len(deltas), -1).astype(np.float64)
+                flat = (flat, np.linalg.norm(flat, axis=1))
+            held[side] = flat
+        return held[side]
+
+    @cached_property
+    def _side_deltas(self):
+        return {}
+
     @cached_property
     def sampled_faces(self):
         """{id(identify rules): (rules, what identify.describe reads of the face besides the shapes)},
@@ -363,6 +385,10 @@ def _energy(motion, weights):
 
 _ONES = np.ones(3, dtype=np.float32)
 
+#: Largest float64 copy of every shape's deltas on one side that side_deltas keeps (a 30k x 300 rig's
+#: would be ~110 MB: there the check reads only the rows it compares, call by call).
+SIDE_DELTAS_MOST = 64 * 2 ** 20
+
 
 def _motion_row(delta, out):
     """Fill ``out`` (n,) with each vertex's motion length; return True when ``delta`` holds NaN/inf (out = 0).
@@ -388,7 +414,7 @@ _HELD = ("snapshot", "rulebook", "sets", "primary_profile", "chosen_profile", "_
 #: cached per-shape measures refreshed() recomputes for the changed shapes
 _REFRESHED = ("_motion_and_nonfinite", "peak_motion", "max_motion", "sums", "region_energy", "rigid_explained", "shape_cosines", "signatures")
 #: cached views of a refreshed measure: left to be read again from it
-_DERIVED = ("motion", "_nonfinite")
+_DERIVED = ("motion", "_nonfinite", "_side_deltas")
 
 
 def _plain(value):

@@ -65,12 +65,15 @@ class ShapeCosines:
         if among is not None:
             wanted = np.isin(rows, list(among))
             near &= wanted[:, None] | wanted[None, :]
-        pairs = [(int(rows[a]), int(rows[b])) for a, b in zip(*np.nonzero(near))]
+        first, second = (rows[side] for side in np.nonzero(near))
         if screened > MAX_PAIRS_PER_SHAPE * len(rows):
             full = self._flat @ self._flat.T  # one product beats that many single dot products
-            found = [(i, j, self._from_dot(float(full[i, j]), i, j)) for i, j in pairs]
-        else:
-            found = [(i, j, self.cosine(i, j)) for i, j in pairs]
+            # _from_dot on every pair at once: the same float64 operations in the same order
+            values = np.clip(full[first, second].astype(np.float64)
+                             / (self.norms[first] * self.norms[second]), -1.0, 1.0)
+            keep = np.flatnonzero(values > limit)
+            return [(int(first[k]), int(second[k]), float(values[k])) for k in keep]
+        found = [(int(i), int(j), self.cosine(int(i), int(j))) for i, j in zip(first, second)]
         return [(i, j, value) for i, j, value in found if value > limit]
 
     def update(self, rows, bad):

@@ -93,11 +93,16 @@ def _resemblance(ctx, i, name, parsed, lateral, tagged):
     deltas = ctx.snapshot.deltas
     best = {}
     for side, members in groups.items():
-        keep = slice(None) if side == "B" else np.flatnonzero(lateral > 0 if side == "L" else lateral < 0)
-        mine = deltas[i][keep].reshape(-1).astype(np.float64)
         rows = np.array([j for j, _, _ in members])
-        theirs = deltas[rows][:, keep].reshape(len(rows), -1).astype(np.float64)
-        norms = np.linalg.norm(theirs, axis=1) * np.linalg.norm(mine)
+        held = ctx.side_deltas(side)
+        if held is not None:
+            mine, theirs, their_norms = held[0][i], held[0][rows], held[1][rows]
+        else:
+            keep = slice(None) if side == "B" else np.flatnonzero(lateral > 0 if side == "L" else lateral < 0)
+            mine = deltas[i][keep].reshape(-1).astype(np.float64)
+            theirs = deltas[rows][:, keep].reshape(len(rows), -1).astype(np.float64)
+            their_norms = np.linalg.norm(theirs, axis=1)
+        norms = their_norms * np.linalg.norm(mine)
         cosines = (theirs @ mine) / np.where(norms > 0, norms, 1.0)
         for value, (_, other, q) in zip(cosines, members):
             if q.au not in best or value > best[q.au][0]:
