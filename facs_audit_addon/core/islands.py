@@ -213,6 +213,12 @@ def _columns(points):
     return np.ascontiguousarray(np.asarray(points).T)
 
 
+def _squares(points):
+    """(m,) squared lengths of (m, 3) rows, summed as ``(points ** 2).sum(axis=1)`` sums them."""
+    x, y, z = points[:, 0], points[:, 1], points[:, 2]
+    return x * x + y * y + z * z
+
+
 def _code(cells, span):
     """(m,) int64 code of (3, m) grid cells in a grid ``span`` cells wide."""
     return (cells[0] * span[1] + cells[1]) * span[2] + cells[2]
@@ -257,21 +263,20 @@ def within_reach(points, sources, reach):
     if not len(points) or not len(sources):
         return out
     cell = reach / 4
-    keys = np.floor(np.asarray(sources, dtype=np.float64) / cell).astype(np.int64)
-    keys -= keys.min(axis=0)
-    span = keys.max(axis=0) + 1
-    _, inverse, counts = np.unique((keys[:, 0] * span[1] + keys[:, 1]) * span[2] + keys[:, 2],
-                                   return_inverse=True, return_counts=True)
-    sketch = np.stack([np.bincount(inverse, weights=sources[:, axis], minlength=len(counts))
-                       for axis in range(3)], axis=1) / counts[:, None]
+    columns = _columns(sources)
+    keys = np.floor(columns.astype(np.float64) / cell).astype(np.int64)
+    keys -= keys.min(axis=1)[:, None]
+    _, inverse, counts = np.unique(_code(keys, keys.max(axis=1) + 1), return_inverse=True, return_counts=True)
+    sketch = np.stack([np.bincount(inverse, weights=column, minlength=len(counts)) for column in columns],
+                      axis=1) / counts[:, None]
     limit = reach * reach
     points = np.asarray(points, dtype=np.float64)
-    norms = (sketch ** 2).sum(axis=1)
+    norms = _squares(sketch)
     block = max(1, 2 ** 18 // len(sketch))  # distance blocks of ~256k entries
     for start in range(0, len(points), block):
         chunk = points[start:start + block]
         # |p - s|^2 = |p|^2 + |s|^2 - 2 p.s, one matrix product per block
-        nearest = ((chunk ** 2).sum(axis=1)[:, None] + norms[None] - 2 * chunk @ sketch.T).min(axis=1)
+        nearest = (_squares(chunk)[:, None] + norms[None] - 2 * chunk @ sketch.T).min(axis=1)
         out[start:start + block] = nearest <= limit
     return out
 
