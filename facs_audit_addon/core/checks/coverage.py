@@ -35,7 +35,8 @@ def check_coverage(ctx):
         measured = _measured(ctx, shape_set)
         # a shape whose variant is measured counts as that variant
         present |= {(p.au, p.side, measured[n][0]) for n, p in shape_set.parsed.items() if measured.get(n, ("",))[0]}
-        gaps, reported, combined = [], set(), _combined(shape_set)
+        present = _Keys(present)
+        gaps, reported, combined = [], set(), _Keys(_combined(shape_set))
         for requirement in shape_set.profile.requirements:
             for finding, item, aus in _requirement(ctx, shape_set, requirement, present, combined, measured):
                 reported.update(aus)
@@ -69,8 +70,17 @@ def _measured(ctx, shape_set):
     return out
 
 
+class _Keys(frozenset):
+    """A set of (action, side, variant) keys that also answers for an action and side in any variant."""
+
+    def __init__(self, keys):
+        super().__init__()
+        self.pairs = {key[:2] for key in self}
+
+
 def _has(present, au, side, variant):
-    return any(k[0] == au and k[1] == side and (not variant or k[2] == variant) for k in present)
+    """Whether ``present`` (_Keys) holds ``au`` on ``side``: in ``variant``, or in any when it is ''."""
+    return (au, side, variant) in present if variant else (au, side) in present.pairs
 
 
 def _requirement(ctx, shape_set, requirement, present, combined, measured):
