@@ -10,20 +10,20 @@ import numpy as np
 def check_duplicates(ctx):
     """Near-identical deltas (cosine and size), whatever the names, within one shape set."""
     names = ctx.snapshot.names
-    live = [i for i in range(len(names))
-            if names[i] not in ctx.invalid and ctx.max_motion[i] >= ctx.threshold("empty_shape", names[i]) * ctx.frame.scale]
+    empty = np.array([ctx.threshold("empty_shape", name) for name in names]) * ctx.frame.scale
+    valid = np.array([name not in ctx.invalid for name in names], dtype=bool)
+    live = np.flatnonzero(valid & (ctx.max_motion >= empty)).tolist()
     if len(live) < 2:
         return
     cosines = ctx.shape_cosines
     norms = cosines.norms
     rules = ctx.rulebook.coactivation
-    set_of = {name: id(shape_set) for shape_set in ctx.sets for name in shape_set.names}
     limit = min(ctx.threshold("duplicate_cosine", names[i]) for i in live)
     # a re-audit measures only the pairs holding a focus shape (it keeps the other findings)
     among = None if ctx.focus is None else [i for i in live if names[i] in ctx.focus]
     for i, j, value in cosines.pairs_above(live, limit, among):
         first, second = names[i], names[j]
-        if set_of.get(first) != set_of.get(second):
+        if ctx.set_of(first) is not ctx.set_of(second):
             continue  # one set per convention on one mesh (Rocketbox): the same pose in each is intended
         if value <= ctx.threshold("duplicate_cosine", first):
             continue
