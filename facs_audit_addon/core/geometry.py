@@ -25,14 +25,25 @@ def same_array(a, b):
     return (a is None) == (b is None) and (a is None or np.array_equal(a, b))
 
 
-def row_lengths(vectors):
-    """(m,) lengths of the rows of an (m, 3) array, in its dtype.
+def row_squares(vectors):
+    """(m,) squared lengths of the rows of an (m, 3) array, in its dtype.
 
-    Written out per component: the same sums in the same order as ``np.linalg.norm(vectors, axis=1)``,
+    Written out per component: the same sums in the same order as ``(vectors ** 2).sum(axis=1)``,
     which numpy 1.26 reduces over a length-3 axis about ten times slower.
     """
     x, y, z = vectors[:, 0], vectors[:, 1], vectors[:, 2]
-    return np.sqrt(x * x + y * y + z * z)
+    return x * x + y * y + z * z
+
+
+def row_lengths(vectors):
+    """(m,) lengths of the rows of an (m, 3) array: ``np.linalg.norm(vectors, axis=1)``, the same sums."""
+    return np.sqrt(row_squares(vectors))
+
+
+def columns(points):
+    """(3, m) contiguous copy of (m, 3) points: numpy reduces and combines the columns of an (m, 3)
+    array about ten times slower than the rows of this copy."""
+    return np.ascontiguousarray(np.asarray(points).T)
 
 
 def worst_vertices(score, limit=MAX_VERTICES):

@@ -16,6 +16,8 @@ import itertools
 
 import numpy as np
 
+from .geometry import columns, row_squares
+
 #: Coincident vertices: closer than this share of the face size.
 WELD_SHARE = 1e-6
 
@@ -159,7 +161,7 @@ def surely_within(points, sources, reach):
     further apart than ``reach``. Much cheaper than ``within_reach``; a quick test to rule work out.
     """
     cell = reach / (2 * np.sqrt(3))
-    points, sources = _columns(points), _columns(sources)
+    points, sources = columns(points), columns(sources)
     low = np.minimum(points.min(axis=1), sources.min(axis=1))[:, None]
     src = np.floor((sources - low) / cell).astype(np.int64) + 1
     pts = np.floor((points - low) / cell).astype(np.int64) + 1
@@ -180,7 +182,7 @@ def reached_by_level(points, levels, sources, source_levels, bounds, reach):
     if not len(points) or not len(sources):
         return out
     cell = reach / (2 * np.sqrt(3))
-    point_cols, source_cols = _columns(points), _columns(sources)
+    point_cols, source_cols = columns(points), columns(sources)
     low = np.minimum(point_cols.min(axis=1), source_cols.min(axis=1))[:, None] - cell
     point_cells = np.floor((point_cols - low) / cell).astype(np.int64)
     source_cells = np.floor((source_cols - low) / cell).astype(np.int64)
@@ -206,17 +208,6 @@ def reached_by_level(points, levels, sources, source_levels, bounds, reach):
 DENSE_CELLS = 1 << 23
 
 _STEPS = np.array([-1, 0, 1])
-
-
-def _columns(points):
-    """(3, m) copy of (m, 3) points: numpy reduces and combines the columns of an (m, 3) array ~10x slower."""
-    return np.ascontiguousarray(np.asarray(points).T)
-
-
-def _squares(points):
-    """(m,) squared lengths of (m, 3) rows, summed as ``(points ** 2).sum(axis=1)`` sums them."""
-    x, y, z = points[:, 0], points[:, 1], points[:, 2]
-    return x * x + y * y + z * z
 
 
 def _code(cells, span):
@@ -263,20 +254,20 @@ def within_reach(points, sources, reach):
     if not len(points) or not len(sources):
         return out
     cell = reach / 4
-    columns = _columns(sources)
-    keys = np.floor(columns.astype(np.float64) / cell).astype(np.int64)
+    source_cols = columns(sources)
+    keys = np.floor(source_cols.astype(np.float64) / cell).astype(np.int64)
     keys -= keys.min(axis=1)[:, None]
     _, inverse, counts = np.unique(_code(keys, keys.max(axis=1) + 1), return_inverse=True, return_counts=True)
-    sketch = np.stack([np.bincount(inverse, weights=column, minlength=len(counts)) for column in columns],
+    sketch = np.stack([np.bincount(inverse, weights=column, minlength=len(counts)) for column in source_cols],
                       axis=1) / counts[:, None]
     limit = reach * reach
     points = np.asarray(points, dtype=np.float64)
-    norms = _squares(sketch)
+    norms = row_squares(sketch)
     block = max(1, 2 ** 18 // len(sketch))  # distance blocks of ~256k entries
     for start in range(0, len(points), block):
         chunk = points[start:start + block]
         # |p - s|^2 = |p|^2 + |s|^2 - 2 p.s, one matrix product per block
-        nearest = (_squares(chunk)[:, None] + norms[None] - 2 * chunk @ sketch.T).min(axis=1)
+        nearest = (row_squares(chunk)[:, None] + norms[None] - 2 * chunk @ sketch.T).min(axis=1)
         out[start:start + block] = nearest <= limit
     return out
 

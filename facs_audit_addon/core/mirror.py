@@ -10,6 +10,8 @@ from functools import cached_property
 
 import numpy as np
 
+from .geometry import columns
+
 #: Most vertices looked at per grid cell. Dense stacks of coincident vertices (collapsed helper
 #: geometry) beyond this are skipped rather than letting one cell cost O(n^2).
 MAX_PER_CELL = 64
@@ -67,8 +69,8 @@ def nearest_within(queries, points, radius, exclude_within=-1.0):
     # Cells twice the radius wide: a query's neighbours within the radius lie in its own cell or
     # in the adjacent cell toward its nearer wall, on each axis: 8 cells to visit instead of 27.
     cell = 2.0 * radius
-    # cell arithmetic on (3, n) copies: numpy reduces and combines an (n, 3) array's columns ~10x slower
-    p_cols, q_cols = np.ascontiguousarray(points.T), np.ascontiguousarray(queries.T)
+    # cell arithmetic on (3, n) copies (geometry.columns)
+    p_cols, q_cols = columns(points), columns(queries)
     origin = (np.minimum(p_cols.min(axis=1), q_cols.min(axis=1)) - cell)[:, None]
     cells_p = np.floor((p_cols - origin) / cell).astype(np.int64)
     where_q = (q_cols - origin) / cell

@@ -47,8 +47,8 @@ class MirrorNoise:
         near = self.neighbour[rows]
         has = near >= 0
         if has.any():
-            change = np.linalg.norm(delta[rows[has]] - delta[near[has]], axis=1)
-            length = np.linalg.norm(self.basis[rows[has]] - self.basis[near[has]], axis=1)
+            change = row_lengths(delta[rows[has]] - delta[near[has]])
+            length = row_lengths(self.basis[rows[has]] - self.basis[near[has]])
             out[has] = change / np.maximum(length, 1e-12)
         return out
 
