@@ -203,6 +203,14 @@ class AuditContext:
         local.flags.writeable = False
         return local
 
+    def side_vertices(self, side):
+        """The vertices of one side of the face: ``L`` lateral > 0, ``R`` < 0 (index arrays), ``B`` all
+        (a slice)."""
+        if side == "B":
+            return slice(None)
+        lateral = self.basis_local[:, 0]
+        return np.flatnonzero(lateral > 0 if side == "L" else lateral < 0)
+
     def side_deltas(self, side):
         """((k, 3m) float64, (k,) row norms): every shape's deltas on one side's vertices (``L``: lateral
         > 0, ``R``: < 0, ``B``: all), flattened; None above SIDE_DELTAS_MOST bytes (the caller then
@@ -211,8 +219,7 @@ class AuditContext:
         held = self._side_deltas
         if side not in held:
             deltas = self.snapshot.deltas
-            lateral = self.basis_local[:, 0]
-            keep = slice(None) if side == "B" else np.flatnonzero(lateral > 0 if side == "L" else lateral < 0)
+            keep = self.side_vertices(side)
             count = deltas.shape[1] if side == "B" else len(keep)
             flat = None
             if len(deltas) * count * 3 * 8 <= SIDE_DELTAS_MOST:

@@ -150,9 +150,10 @@ def face_geometry(ctx, held=None, changed=()):
     geometry = {"local": local}
     # the actions that anchor the geometry (where they move most) are data: coactivation.toml [anchors]
     anchors = ctx.rulebook.coactivation.anchors
-    corners = _side_peaks(ctx, local, by_au, anchors["corners"])
+    halves = tuple((side, ctx.side_vertices(side)) for side in ("L", "R"))
+    corners = _side_peaks(ctx, local, halves, by_au, anchors["corners"])
     jaw = next((by_au[au][0][0] for au in anchors["jaw"] if au in by_au), None) if corners else None
-    eyes = _side_peaks(ctx, local, by_au, anchors["lids"])
+    eyes = _side_peaks(ctx, local, halves, by_au, anchors["lids"])
     cues = (corners, jaw, eyes)
     if held is not None and held.cues is not None and jaw not in changed and _same_cues(held.cues, cues):
         return held
@@ -165,10 +166,10 @@ def face_geometry(ctx, held=None, changed=()):
     return FaceGeometry(**geometry)
 
 
-def _side_peaks(ctx, local, by_au, actions):
-    """Median position, per side, of where ``actions`` move the most; mirrored if one side lacks any."""
+def _side_peaks(ctx, local, halves, by_au, actions):
+    """Median position, per side, of where ``actions`` move the most; mirrored if one side lacks any.
+    ``halves``: (side, its vertex indices) for L and R."""
     found = {"L": [], "R": []}
-    halves = (("L", np.flatnonzero(local[:, 0] > 0)), ("R", np.flatnonzero(local[:, 0] < 0)))
     for au in actions:
         for i, parsed in by_au.get(au, ()):
             motion = ctx.motion[i]

@@ -26,14 +26,13 @@ def check_former_meanings(ctx):
                 families.setdefault((id(shape_set), parsed.au, former.name), (former, []))[1].append(name)
     if not families:
         return
-    lateral = ctx.basis_local[:, 0]
     tagged = {name for _, names in families.values() for name in names}
     for (_, code, _), (former, names) in families.items():
         if ctx.touches(*names):
-            yield _finding(ctx, code, former, names, lateral, tagged)
+            yield _finding(ctx, code, former, names, tagged)
 
 
-def _finding(ctx, code, former, names, lateral, tagged):
+def _finding(ctx, code, former, names, tagged):
     action, now = ctx.action(code), ctx.action(former.now)
     index = {name: i for i, name in enumerate(ctx.snapshot.names)}
     valid = [n for n in names if n not in ctx.invalid]
@@ -55,7 +54,7 @@ def _finding(ctx, code, former, names, lateral, tagged):
     verdicts, closest, signs = [], [], {}
     for name in valid:
         parsed = ctx.parsed(name)
-        ranked = _resemblance(ctx, index[name], name, parsed, lateral, tagged)
+        ranked = _resemblance(ctx, index[name], name, parsed, tagged)
         # the [[conflation]] signatures the shape breaks (they are not reported apart for these shapes)
         signs[name] = tuple(rule.says for rule, _ in conflation_hits(ctx, index[name], name, parsed))
         if not ranked:
@@ -79,7 +78,7 @@ def _finding(ctx, code, former, names, lateral, tagged):
                        side=ctx.parsed(names[0]).side if len(names) == 1 else "")
 
 
-def _resemblance(ctx, i, name, parsed, lateral, tagged):
+def _resemblance(ctx, i, name, parsed, tagged):
     """[(action, (cosine, shape))] best first, one entry per action: the rig's shapes in the same set most
     like shape ``i``, compared on the side a one-sided shape moves (no other earlier-meaning or ambiguous code)."""
     groups = {}
@@ -98,7 +97,7 @@ def _resemblance(ctx, i, name, parsed, lateral, tagged):
         if held is not None:
             mine, theirs, their_norms = held[0][i], held[0][rows], held[1][rows]
         else:
-            keep = slice(None) if side == "B" else np.flatnonzero(lateral > 0 if side == "L" else lateral < 0)
+            keep = ctx.side_vertices(side)
             mine = deltas[i][keep].reshape(-1).astype(np.float64)
             theirs = deltas[rows][:, keep].reshape(len(rows), -1).astype(np.float64)
             their_norms = np.linalg.norm(theirs, axis=1)
