@@ -10,7 +10,7 @@ import pytest
 
 # The suite's two workers fill this machine's two cores, as a batch's --jobs workers do: like them, one
 # BLAS thread each (a second only spins) and no huge pages for numpy's arrays (see process.py). Set
-# before numpy loads; the workers inherit it. Measured: a third less system time (17 -> 8-10 s).
+# before numpy loads; the workers inherit it. Measured: system time 15-18 s -> 10-14 s (docs/testing.md).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
