@@ -2,8 +2,9 @@
 
 Safe fixes (core/fixes.py, ``safe=True``: mirror a pair, symmetrize a bilateral shape, zero NaN offsets)
 run by default; every other fix (rename, delete, create or split sides, clip, region mask) only when
-``--only`` names it or its rule. Each object is audited, one fix applied, and audited again until no
-chosen fix is left, so every fix is computed on the keys as the previous one left them. The input
+``--only`` names it or its rule. Each object is audited, fixed in rounds of independent fixes, and
+re-audited after each round until no chosen fix is left, so every fix is computed on the keys as the
+fixes before it left them. The input
 file is only read unless ``--in-place``. Exit codes are the audit's, from the re-audit after fixing.
 """
 
@@ -123,28 +124,55 @@ def _fix_file(source, target, args, rulebook, profile, allowed):
 def _fix_object(obj, source, rulebook, profile, convention, allowed):
     """Fix one object until no allowed fix is left; returns (changes made, the re-audit's RigReport).
 
-    After a fix that only changes deltas, the session re-audits the changed keys (milliseconds, the
-    face frame held); once nothing is left to fix, a full audit checks again from scratch.
+    Fixes run in rounds: a round applies every fix of the last report that reads and writes no shape
+    an earlier fix of the round changed, and whose finding no such change can alter (the session's own
+    notion of affected shapes), so each is computed on the keys as they now are. Then the session
+    re-audits the changed keys (one update per round, not per fix: 39 fixes on the Rocketbox rig take
+    3 updates); a round that adds, renames or deletes a key ends with a full audit. Once nothing is left
+    to fix, a full audit checks again from scratch.
     """
     from .blender.extract import read_shape_delta, snapshot_from_object
-    from .blender.fix_ops import write_plan
     from .core import AuditSession
-    from .core.fixes import FixError, plan_fix, preferred_fix
+
+    def full_audit():
+        return session.audit(snapshot_from_object(obj, source=str(source), region_prefix=_prefix(session)))
 
     session = AuditSession(rulebook, profile=profile, convention=convention, file=str(source))
-    report = session.audit(snapshot_from_object(obj, source=str(source), region_prefix=_prefix(session)))
+    report = full_audit()
     tried, changes, full = set(), 0, True
     for _ in range(MAX_FIXES):
-        chosen = _next_fix(session.context, report, allowed, tried, preferred_fix)
-        if chosen is None:
-            if full:
-                return changes, report
-            report, full = session.audit(snapshot_from_object(obj, source=str(source), region_prefix=_prefix(session))), True
+        written, structural, applied = _fix_round(obj, source, session, report, allowed, tried)
+        changes += applied
+        if structural:
+            report, full = full_audit(), True
+        elif written:
+            report, full = session.update({name: read_shape_delta(obj, name) for name in written}), False
+        elif full:
+            return changes, report
+        else:
+            report, full = full_audit(), True
+    raise AuditError(f"{source}: {obj.name}: more than {MAX_FIXES} rounds of fixes; stopped")
+
+
+def _fix_round(obj, source, session, report, allowed, tried):
+    """Apply the round's fixes to ``obj``: (names of keys written, whether keys were added, renamed or
+    deleted, changes made). A fix that fails to plan is said on stderr and not tried again."""
+    from .blender.fix_ops import write_plan
+    from .core.fixes import FixError, plan_fix, preferred_fix
+
+    ctx = session.context
+    written, touched, changes = set(), set(), 0
+    for finding in report.findings:
+        fixes = allowed.get(None, set()) | allowed.get(finding.rule, set())
+        fix = preferred_fix(ctx, finding, fixes, report.findings)
+        if fix is None or (finding.rule, finding.shapes, fix) in tried:
             continue
-        finding, fix = chosen
+        reach = session.affected(set(finding.shapes))
+        if reach & written or touched.intersection(finding.shapes):
+            continue  # computed from keys this round changed: the next round, on the re-audit
         tried.add((finding.rule, finding.shapes, fix))
         try:
-            plan = plan_fix(session.context, finding, fix)
+            plan = plan_fix(ctx, finding, fix)
         except FixError as error:
             print(f"facs-audit: {source}: {obj.name}: {fix} skipped: {error}", file=sys.stderr)
             continue
@@ -153,20 +181,10 @@ def _fix_object(obj, source, rulebook, profile, convention, allowed):
             print(f"{source}: {obj.name}: {line} ({fix}, {finding.rule})")
         changes += len(plan.changes)
         if plan.created or plan.renamed or plan.deleted:
-            report, full = session.audit(snapshot_from_object(obj, source=str(source), region_prefix=_prefix(session))), True
-        else:
-            report, full = session.update({name: read_shape_delta(obj, name) for name in plan.deltas}), False
-    raise AuditError(f"{source}: {obj.name}: more than {MAX_FIXES} fixes; stopped")
-
-
-def _next_fix(ctx, report, allowed, tried, preferred_fix):
-    """(finding, fix) of the first finding with an allowed fix not tried yet, or None."""
-    for finding in report.findings:
-        fixes = allowed.get(None, set()) | allowed.get(finding.rule, set())
-        fix = preferred_fix(ctx, finding, fixes, report.findings)
-        if fix is not None and (finding.rule, finding.shapes, fix) not in tried:
-            return finding, fix
-    return None
+            return written | set(plan.deltas), True, changes
+        written |= set(plan.deltas)
+        touched |= session.affected(set(plan.deltas)) if plan.deltas else set()
+    return written, False, changes
 
 
 def _prefix(session):

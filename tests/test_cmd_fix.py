@@ -102,16 +102,26 @@ ROCKETBOX = ROOT.parent / "shared" / "real_rigs" / "rocketbox_headbox" / "Male_A
 
 
 @pytest.mark.skipif(not ROCKETBOX.is_file(), reason=f"shared real rig not found: {ROCKETBOX}")
-def test_safe_fixes_on_rocketbox(run, tmp_path):
+def test_safe_fixes_on_rocketbox(run, tmp_path, monkeypatch):
     """FBX in, .blend out: every mismatched pair mirrored and every lopsided bilateral shape symmetrized
     (as many changes as the audit of the input has such findings); what is left needs a rigger (exit 1:
-    errors remain), and the summary line counts what a fresh audit of the output finds."""
+    errors remain), and the summary line counts what a fresh audit of the output finds. Independent fixes
+    share one re-audit: a few rounds, not one re-audit per fix."""
     import json
+
+    from facs_audit_addon.core import AuditSession
     # the very audit tests/test_real_rigs.py and test_sranipal.py read: run once per test run
     before = json.loads(run_once(run, "audit", ROCKETBOX, "--format", "json", "--fail-on", "never").stdout)
     before = before["rigs"][0]["findings"]
     out = tmp_path / "rocketbox_fixed.blend"
+    calls = {"audit": 0, "update": 0}
+    for method in calls:
+        def counted(self, *args, _method=getattr(AuditSession, method), _name=method):
+            calls[_name] += 1
+            return _method(self, *args)
+        monkeypatch.setattr(AuditSession, method, counted)
     fixed = run("fix", ROCKETBOX, "--output", out)
+    monkeypatch.undo()
     assert fixed.returncode == 1, fixed.stderr[-2000:]
     lines = fixed.stdout.splitlines()
     pairs = sum(f["rule"] == "symmetry.pair-mismatch" for f in before)
@@ -130,3 +140,5 @@ def test_safe_fixes_on_rocketbox(run, tmp_path):
     assert lines[-1].endswith(f"{changes} change(s), written to {out}; re-audit: {counts['error']} errors, "
                               f"{counts['warning']} warnings, {counts['info']} info")
     assert counts["error"] < sum(f["severity"] == "error" for f in before)
+    # 40 changes in 3 rounds: 3 updates, and the full audits before and after
+    assert changes == 40 and calls["update"] <= 4 and calls["audit"] <= 3, calls

@@ -57,7 +57,7 @@ class AuditSession:
                 raise RigInputError(f"{snapshot.name}: '{name}' no longer matches the mesh topology")
             snapshot.deltas[row] = delta
             rows.append(row)
-        affected = self._affected(set(changed))
+        affected = self.affected(set(changed))
         held = self.context
         context = held.refreshed(rows, affected)
         if face_moved(held, context, set(changed)):
@@ -73,7 +73,7 @@ class AuditSession:
         self.report = report_from(context, drop_shadowed(self.findings), self.file)
         return self.report
 
-    def _affected(self, names):
+    def affected(self, names):
         """Changed shapes plus the shapes whose findings compare against them (mirror twins, relatives)."""
         ctx = self.context
         codes = {p.au for p in map(ctx.parsed, names) if p is not None}
