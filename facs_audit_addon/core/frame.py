@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .geometry import same_array
+from .kept import kept
 from .mirror import nearest_within, reflect_points
 
 BLENDER_AXES = np.array([[1, 0, 0], [0, 0, 1], [0, -1, 0]], dtype=np.float32)
@@ -133,7 +134,8 @@ def estimate_frame(ctx, mirror_tolerance=None, held=None):
         held = None
         reach = np.linalg.norm(basis - points.mean(axis=0), axis=1)
         head = basis[reach <= 0.625 * scale]
-        normal, offset, matched = _mirror_plane(points, head, tolerance, scale, notes)
+        normal, offset, matched, plane_notes = _mirror_plane(points, head, tolerance, scale)
+        notes.extend(plane_notes)
     plane = (normal, offset, matched, tuple(notes), tolerance)
     weights = peak[active].astype(np.float64) ** 2
     eye, mouth = (_landmark(ctx, basis, codes) for codes in _landmark_codes(ctx))
@@ -214,8 +216,9 @@ def _match_share(points, normal, offset, tolerance):
     return float((index >= 0).mean())
 
 
-def _mirror_plane(face, points, tolerance, scale, notes):
-    """(normal, offset, matched share): X=0 when it holds, else the best estimated plane.
+@kept
+def _mirror_plane(face, points, tolerance, scale):
+    """(normal, offset, matched share, notes): X=0 when it holds, else the best estimated plane.
 
     X=0 holds when it mirrors the moving vertices (``face``) or the head around them (``points``):
     hair, clothing or a body can be asymmetric where the face is not, and the moving set can be
@@ -224,7 +227,7 @@ def _mirror_plane(face, points, tolerance, scale, notes):
     default = np.array([1.0, 0.0, 0.0])
     share = _match_share(points, default, 0.0, tolerance)
     if share >= 0.9 or len(points) < 8 or _match_share(face, default, 0.0, tolerance) >= 0.9:
-        return default, 0.0, share
+        return default, 0.0, share, ()
     best = (default, 0.0, share)
     for normal in _plane_candidates(points):
         normal, offset = _refine_plane(points, normal, scale, tolerance)
@@ -232,11 +235,11 @@ def _mirror_plane(face, points, tolerance, scale, notes):
         if candidate > best[2]:
             best = (normal, offset, candidate)
     if best[2] * KEEP_DEFAULT <= share:
-        return default, 0.0, share
+        return default, 0.0, share, ()
     normal, offset, matched = best
-    notes.append(f"mirror plane estimated (normal {np.round(normal, 3).tolist()}, offset {offset:.4g}): "
-                 f"X=0 matched {share:.0%} of the face vertices, this plane {matched:.0%}")
-    return normal, offset, matched
+    return normal, offset, matched, (
+        f"mirror plane estimated (normal {np.round(normal, 3).tolist()}, offset {offset:.4g}): "
+        f"X=0 matched {share:.0%} of the face vertices, this plane {matched:.0%}",)
 
 
 def _plane_candidates(points):

@@ -17,6 +17,7 @@ import itertools
 import numpy as np
 
 from .geometry import columns, row_squares
+from .kept import kept
 
 #: Coincident vertices: closer than this share of the face size.
 WELD_SHARE = 1e-6
@@ -55,6 +56,7 @@ def weld_pairs(points, tolerance):
     return np.stack([order[same], order[same + 1]], axis=1)
 
 
+@kept
 def mesh_graph(edges, points, scale):
     """(e, 2) int64 vertex pairs joined along the surface: ``edges`` plus coincident-vertex links.
 

@@ -11,6 +11,7 @@ from functools import cached_property
 import numpy as np
 
 from .geometry import columns
+from .kept import kept
 
 #: Most vertices looked at per grid cell. Dense stacks of coincident vertices (collapsed helper
 #: geometry) beyond this are skipped rather than letting one cell cost O(n^2).
@@ -160,6 +161,7 @@ class MirrorMap:
         return out
 
 
+@kept
 def build_mirror_map(basis, normal, offset, tolerance):
     """Partner of every basis vertex across the plane ``normal . p = offset`` (see :class:`MirrorMap`).
 

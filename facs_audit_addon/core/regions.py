@@ -16,6 +16,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .kept import kept
 from .text import SIDE_WORDS
 
 AXES = ("lateral", "height", "depth")
@@ -301,6 +302,7 @@ def motion_gate(peak_moved, peak_not):
             * np.clip((GATE_STILL_UNTIL - other) / GATE_STILL_RAMP, 0.0, 1.0)).astype(np.float32)
 
 
+@kept
 def region_masks(rules, frame, basis, vertex_groups=None, gates=None):
     """RegionMasks for ``basis`` ((n, 3) float32) in ``frame``, with vertex-group overrides applied.
 
