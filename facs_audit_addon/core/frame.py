@@ -295,14 +295,17 @@ def _landmark(ctx, basis, codes):
     # a shape's vote depends on that shape alone: a context may keep them (a re-audit re-counts only the
     # shapes that changed)
     cache = getattr(ctx, "landmark_votes", None)
+    basis64 = None  # the float64 basis every vote multiplies: converted once, not per shape
     for i, _, parsed in ctx.mapped_shapes():
         peak = float(ctx.max_motion[i])
         if parsed.au in codes and peak > 0:
             vote = cache.get(i) if cache is not None else None
             if vote is None:
+                if basis64 is None:
+                    basis64 = basis.astype(np.float64)
                 w = ctx.motion[i].astype(np.float64)
                 w = np.where(w >= 0.5 * peak, w * w, 0.0)
-                vote = (w @ basis) / w.sum()
+                vote = (w @ basis64) / w.sum()
                 if cache is not None:
                     cache[i] = vote
             votes.append(vote)

@@ -409,6 +409,7 @@ def identities_of(ctx, rules, description, scores, rows=None):
     upper = [i for i, region in enumerate(rules.regions) if region in UPPER_FACE]
     lower = [i for i, region in enumerate(rules.regions) if region in LOWER_FACE]
     out = []
+    upper_shares, lower_shares = description.shares[:, upper].sum(axis=1), description.shares[:, lower].sum(axis=1)
     # d: the shape's row in the description, i: its index in the rig
     for d, i in enumerate(range(len(ctx.snapshot.names)) if rows is None else rows):
         name = ctx.snapshot.names[i]
@@ -419,7 +420,7 @@ def identities_of(ctx, rules, description, scores, rows=None):
             out.append(Identity(name, (), "moves nothing"))
             continue
         candidates = _candidates(ctx, rules, description, d, scores[d])
-        upper_share, lower_share = description.shares[d, upper].sum(), description.shares[d, lower].sum()
+        upper_share, lower_share = upper_shares[d], lower_shares[d]
         limit = rules.settings["combination_share"]
         if upper_share >= limit and lower_share >= limit:
             out.append(Identity(name, (), "moves both the upper and the lower face: a combination of actions or "
@@ -446,18 +447,26 @@ def reference_scores(description, rules):
 
 def _candidates(ctx, rules, description, i, row):
     seen, out = set(), []
+    regions = _top_regions(rules, description, i)
     for j in np.argsort(-row, kind="stable"):
         if row[j] < rules.settings["min_score"] or len(out) == MOST:
             break
-        candidate = _resolve(ctx, rules, description, i, rules.references[j], float(row[j]))
+        candidate = _resolve(ctx, rules, description, i, rules.references[j], float(row[j]), regions)
         if candidate is not None and (candidate.action, candidate.side, candidate.variant) not in seen:
             seen.add((candidate.action, candidate.side, candidate.variant))
             out.append(candidate)
     return out
 
 
-def _resolve(ctx, rules, description, i, reference, score):
-    """The Candidate a reference gives for shape i (None when the reference does not apply)."""
+def _top_regions(rules, description, i):
+    """{region: energy share} of shape i's three largest regions (a Candidate's ``why``)."""
+    top = np.argsort(-description.shares[i], kind="stable")[:3]
+    return {rules.regions[r]: round(float(description.shares[i, r]), 3) for r in top}
+
+
+def _resolve(ctx, rules, description, i, reference, score, regions=None):
+    """The Candidate a reference gives for shape i (None when the reference does not apply); ``regions``:
+    its _top_regions, when the caller has them."""
     side, across = description.side[i], float(description.across[i])
     sign = "+" if across >= 0 else "-"
     if reference.actions_by_across:
@@ -474,8 +483,7 @@ def _resolve(ctx, rules, description, i, reference, score):
     variant = reference.variant or (reference.variants_by_across.get(sign, "") if side == "B" else "")
     if ctx.rulebook.catalog[action].laterality == "bilateral" and side != "B":
         side = "B"  # a midline action: a lopsided one is still that action (the audit reports the asymmetry)
-    top = np.argsort(-description.shares[i], kind="stable")[:3]
-    why = {"regions": {rules.regions[r]: round(float(description.shares[i, r]), 3) for r in top},
+    why = {"regions": dict(regions) if regions is not None else _top_regions(rules, description, i),
            "left_share": round(float(description.left[i]), 3)}
     if reference.actions_by_across or reference.variants_by_across:
         why["across"] = round(across, 3)

