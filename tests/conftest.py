@@ -14,6 +14,11 @@ import pytest
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
+# Keep the compiled test modules (pytest's assertion rewriting) and the package's bytecode in the
+# __pycache__ folders git ignores, even where the environment says not to write bytecode (this machine
+# sets PYTHONDONTWRITEBYTECODE): each worker then collects in ~2.8 s of CPU instead of ~4.7 s.
+sys.dont_write_bytecode = False
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))

@@ -42,7 +42,7 @@ def main(folder):
                                  "topo": (topo.vertices, topo.faces, topo.shapes)}.items():
         bpy.ops.wm.read_factory_settings(use_empty=True)
         make_mesh_object("Face", v, f, shapes)
-        bpy.ops.wm.save_as_mainfile(filepath=str(folder / f"{name}.blend"))
+        bpy.ops.wm.save_as_mainfile(filepath=str(folder / f"{name}.blend"), compress=False)
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def build_rig(path, names):
         co[:, 1] -= 0.004 * weight
         co[:, 2] += 0.002 * weight
         block.data.foreach_set("co", co.ravel())
-    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    bpy.ops.wm.save_as_mainfile(filepath=str(path), compress=False)
 
 
 def run(*args, **kwargs):

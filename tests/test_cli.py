@@ -44,7 +44,7 @@ def edited(rig, out, edit):
     bpy.ops.wm.open_mainfile(filepath=str(rig))
     obj = bpy.data.objects["Face"]
     edit(obj, obj.data.shape_keys.key_blocks)
-    bpy.ops.wm.save_as_mainfile(filepath=str(out))
+    bpy.ops.wm.save_as_mainfile(filepath=str(out), compress=False)
     return out
 
 

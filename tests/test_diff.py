@@ -152,7 +152,7 @@ def modified_copy(rig, copy):
     blocks[names[2]].data.foreach_set("co", basis + 1.5 * (co - basis))
     blocks[names[0]].name = "v2_" + names[0]
     obj.shape_key_remove(blocks[names[1]])
-    bpy.ops.wm.save_as_mainfile(filepath=str(copy))
+    bpy.ops.wm.save_as_mainfile(filepath=str(copy), compress=False)
     bpy.ops.wm.read_factory_settings(use_empty=True)
     return names[:3]
 

@@ -50,7 +50,7 @@ def rocketbox_blend(tmp_path_factory):
     bpy.ops.wm.read_factory_settings(use_empty=True)
     bpy.ops.import_scene.fbx(filepath=str(ROCKETBOX))
     path = tmp_path_factory.mktemp("rocketbox") / "rocketbox.blend"
-    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    bpy.ops.wm.save_as_mainfile(filepath=str(path), compress=False)
     bpy.ops.wm.read_factory_settings(use_empty=True)
     return path
 
@@ -375,7 +375,7 @@ def test_apply_fix_refuses_a_linked_mesh(registered, tmp_path):
     """A mesh linked from a library cannot be changed here: one line says so, nothing is written."""
     library = tmp_path / "library.blend"
     local = sample("pair-mismatch")
-    bpy.ops.wm.save_as_mainfile(filepath=str(library), copy=True)
+    bpy.ops.wm.save_as_mainfile(filepath=str(library), copy=True, compress=False)
     mesh = local.data
     bpy.data.objects.remove(local)
     bpy.data.meshes.remove(mesh)

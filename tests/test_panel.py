@@ -57,7 +57,7 @@ def linked_face(bpy, make_rig, tmp_path):
     """A one-defect rig saved as a library, then linked into an empty scene."""
     make_rig({"AU12_L": {4: (0.1, 0, 0.05)}})
     library = tmp_path / "library.blend"
-    bpy.ops.wm.save_as_mainfile(filepath=str(library))
+    bpy.ops.wm.save_as_mainfile(filepath=str(library), compress=False)
     bpy.ops.wm.read_factory_settings(use_empty=True)
     with bpy.data.libraries.load(str(library), link=True) as (source, target):
         target.objects = ["Face"]
@@ -229,7 +229,7 @@ def test_heat_map_holds_the_findings_measure_and_stays_out_of_saved_files(face, 
     assert int(np.argmax(values)) == finding.vertices[0]
     # saving leaves it out of the file but on screen
     path = tmp_path / "saved.blend"
-    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    bpy.ops.wm.save_as_mainfile(filepath=str(path), compress=False)
     assert HEAT_ATTRIBUTE in face.data.color_attributes
     bpy.ops.facs_audit.clear_heat()
     assert HEAT_ATTRIBUTE not in face.data.color_attributes

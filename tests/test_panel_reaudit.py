@@ -47,7 +47,7 @@ def sample_face(bpy, tmp_path):
     shutil.copy(built, path)
     bpy.ops.wm.open_mainfile(filepath=str(path))
     activate(bpy, bpy.data.objects["Face"])
-    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    bpy.ops.wm.save_as_mainfile(filepath=str(path), compress=False)
     return "Face", path
 
 
@@ -59,7 +59,7 @@ def rocketbox(bpy, tmp_path):
               key=lambda o: len(o.data.shape_keys.key_blocks))
     activate(bpy, obj)
     path = tmp_path / "rocketbox.blend"
-    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    bpy.ops.wm.save_as_mainfile(filepath=str(path), compress=False)
     return obj.name, path
 
 

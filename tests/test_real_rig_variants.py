@@ -67,7 +67,7 @@ def add_brow_bump(keys, target, brows, share):
 
 def save(tmp_path, name):
     path = tmp_path / f"{name}.blend"
-    bpy.ops.wm.save_as_mainfile(filepath=str(path), copy=True)
+    bpy.ops.wm.save_as_mainfile(filepath=str(path), copy=True, compress=False)
     return path
 
 
