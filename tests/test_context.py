@@ -10,6 +10,7 @@ from facs_audit_addon.core import context as context_module
 from facs_audit_addon.core.context import AuditContext
 from facs_audit_addon.core.cosines import ShapeCosines
 from facs_audit_addon.core.engine import read_sets
+from facs_audit_addon.core.identify import describe
 from facs_audit_addon.core.signatures import MEASURES, Signatures
 from audits import snapshot as variant_snapshot  # a fresh copy of each variant, built once per run
 from core_helpers import RULEBOOK
@@ -44,6 +45,7 @@ def test_a_refreshed_context_measures_what_a_fresh_one_does(variant_id, shape):
     clean, variant = variant_snapshot("clean"), variant_snapshot(variant_id)
     before = _context(clean.__class__(**{**vars(clean), "deltas": clean.deltas.copy()}))
     _touch_every_measure(before)
+    describe(before, RULEBOOK.identify)  # every shape described: the refreshed context keeps the others
     row = clean.index(shape)
     before.snapshot.deltas[row] = variant.deltas[row]
     refreshed = before.refreshed([row], {shape})
@@ -59,6 +61,12 @@ def test_a_refreshed_context_measures_what_a_fresh_one_does(variant_id, shape):
             for measure in MEASURES:
                 assert got.measure(row, measure) == pytest.approx(
                     want.measure(row, measure), rel=1e-5, abs=1e-9, nan_ok=True), measure
+        elif name == "described":  # the changed shape is described again, the others are kept
+            kept = got[id(RULEBOOK.identify)][1]
+            assert row not in kept and len(kept) == len(others) - 1
+            a, b = describe(refreshed, RULEBOOK.identify), describe(fresh, RULEBOOK.identify)
+            assert a.side == b.side and np.allclose(a.features, b.features, rtol=1e-5, atol=1e-6)
+            assert np.allclose(a.shares, b.shares, rtol=1e-5, atol=1e-6)
         elif isinstance(got, dict):  # sums: shape name -> Sum
             assert {k: v.parts for k, v in got.items()} == {k: v.parts for k, v in want.items()}, name
             for key, found in got.items():

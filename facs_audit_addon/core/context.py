@@ -133,6 +133,9 @@ class AuditContext:
         if "signatures" in self.__dict__:
             from .signatures import Signatures
             new.signatures = Signatures(new, geometry=self.signatures.geometry)
+        if "described" in self.__dict__:
+            new.described = {key: (rules, {row: part for row, part in parts.items() if row not in changed})
+                             for key, (rules, parts) in self.described.items()}
         return new
 
     def mapped_shapes(self):
@@ -236,6 +239,12 @@ class AuditContext:
     def sampled_faces(self):
         """{id(identify rules): (rules, what identify.describe reads of the face besides the shapes)},
         filled by describe: whole-face, so kept for the next shapes described and by a re-audit."""
+        return {}
+
+    @cached_property
+    def described(self):
+        """{id(identify rules): (rules, {shape row: its part of identify.describe's Description})}, filled
+        by describe; a re-audit keeps the rows of the shapes that did not change."""
         return {}
 
     @cached_property
@@ -419,7 +428,8 @@ def _motion_row(delta, out):
 _HELD = ("snapshot", "rulebook", "sets", "primary_profile", "chosen_profile", "_set_of", "scratch", "frame", "basis_local", "sampled_faces", "mirror_map",
          "region_masks", "region_gates", "rigid_domain", "mirror_noise", "millimetres", "mesh_graph", "region_adjacency")
 #: cached per-shape measures refreshed() recomputes for the changed shapes
-_REFRESHED = ("_motion_and_nonfinite", "peak_motion", "max_motion", "sums", "region_energy", "rigid_explained", "shape_cosines", "signatures")
+_REFRESHED = ("_motion_and_nonfinite", "peak_motion", "max_motion", "sums", "region_energy", "rigid_explained", "shape_cosines", "signatures",
+              "described")
 #: cached views of a refreshed measure: left to be read again from it
 _DERIVED = ("motion", "_nonfinite", "_side_deltas")
 

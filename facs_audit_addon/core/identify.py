@@ -205,9 +205,29 @@ def describe(ctx, rules, rows=None):
     """The Description of the shapes of ``ctx`` (an AuditContext; ``rows``: only these shape indices)
     in the regions of ``rules``.
 
-    Every sum is a (shapes x vertices) @ (vertices x regions) product over the vertices the shapes move,
-    in float32 over the sampled moving vertices only, with no per-shape loop.
+    A shape's description depends on its deltas and the face alone: the context keeps each one
+    (``ctx.described``; a re-audit keeps those of the shapes that did not change), so a shape the
+    naming check and the conflation check both read, or a re-audit's unchanged twin, is described once.
     """
+    count = len(ctx.snapshot.names)
+    wanted = range(count) if rows is None else rows
+    held = ctx.described.setdefault(id(rules), (rules, {}))[1]
+    missing = [row for row in dict.fromkeys(wanted) if row not in held]
+    if missing:
+        fresh = _describe(ctx, rules, None if len(missing) == count else missing)
+        for d, row in enumerate(missing):
+            held[row] = (fresh.features[d], fresh.shares[d], fresh.left[d], fresh.side[d], fresh.across[d])
+    parts = [held[row] for row in wanted]
+    r = len(rules.regions)
+    return Description(np.array([p[0] for p in parts]).reshape(len(parts), r * len(DIRECTIONS)),
+                       np.array([p[1] for p in parts]).reshape(len(parts), r),
+                       np.array([p[2] for p in parts], dtype=np.float64), tuple(p[3] for p in parts),
+                       np.array([p[4] for p in parts], dtype=np.float64))
+
+
+def _describe(ctx, rules, rows):
+    """describe() computed afresh. Every sum is a (shapes x vertices) @ (vertices x regions) product over
+    the vertices the shapes move, in float32 over the sampled moving vertices only, with no per-shape loop."""
     frame = ctx.frame
     sampled = _sampled_face(ctx, rules)
     active, coords, lateral = sampled.active, sampled.coords, sampled.lateral
