@@ -14,7 +14,6 @@ import pytest
 
 pytest.importorskip("bpy")
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 
 from blend_helpers import digest, run_once, write_variants  # noqa: E402
@@ -98,7 +97,7 @@ def test_bad_input_is_one_line_and_exit_2(run, rigs, tmp_path, case):
     assert digest(rig) == before
 
 
-ROCKETBOX = ROOT.parent / "shared" / "real_rigs" / "rocketbox_headbox" / "Male_Adult_03_facial.fbx"
+from rig_paths import ROCKETBOX  # noqa: E402
 
 
 @pytest.mark.skipif(not ROCKETBOX.is_file(), reason=f"shared real rig not found: {ROCKETBOX}")

@@ -6,7 +6,6 @@ Undo runs for real in the bpy module: an operator called as ``op('EXEC_DEFAULT',
 its undo step the way a click in the panel does, and ``bpy.ops.ed.undo()`` steps back over it.
 """
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,7 +18,7 @@ from facs_audit_addon.core.engine import audit_context  # noqa: E402
 from sample_rigs.build_blend import make_mesh_object  # noqa: E402
 from sample_rigs.defects import build_variant  # noqa: E402
 
-ROCKETBOX = Path(__file__).resolve().parents[2] / "shared" / "real_rigs" / "rocketbox_headbox" / "Male_Adult_03_facial.fbx"
+from rig_paths import ROCKETBOX  # noqa: E402
 needs_rocketbox = pytest.mark.skipif(not ROCKETBOX.is_file(), reason=f"shared real rig not found: {ROCKETBOX}")
 RULEBOOK = load_rulebook()
 

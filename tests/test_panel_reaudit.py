@@ -8,7 +8,6 @@ runs on the sample face and on a shared real rig (the Rocketbox male, skipped wh
 
 import json
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,9 +18,8 @@ from blend_helpers import activate
 
 pytest.importorskip("bpy")
 
-ROOT = Path(__file__).resolve().parents[1]
 RULEBOOK = load_rulebook()  # the shipped rules, read once (the panel's default)
-ROCKETBOX = ROOT.parent / "shared" / "real_rigs" / "rocketbox_headbox" / "Male_Adult_03_facial.fbx"
+from rig_paths import ROCKETBOX  # noqa: E402
 
 
 #: the sample face written once for the module (sample_rigs/build_blend.py), copied by each test

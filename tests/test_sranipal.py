@@ -2,7 +2,6 @@
 side-marker styles; checked on synthetic names and on the Rocketbox male's SR_ set."""
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -11,8 +10,7 @@ from facs_audit_addon.core.engine import read_sets
 from blend_helpers import run_once
 from core_helpers import RULEBOOK, findings
 
-ROOT = Path(__file__).resolve().parents[1]
-ROCKETBOX = ROOT.parent / "shared" / "real_rigs" / "rocketbox_headbox" / "Male_Adult_03_facial.fbx"
+from rig_paths import ROCKETBOX
 
 EYE_SHAPE_V2 = ["Eye_Left_Blink", "Eye_Left_Wide", "Eye_Left_Right", "Eye_Left_Left", "Eye_Left_Up", "Eye_Left_Down",
                 "Eye_Right_Blink", "Eye_Right_Wide", "Eye_Right_Right", "Eye_Right_Left", "Eye_Right_Up",
