@@ -9,7 +9,6 @@ from facs_audit_addon.core.engine import read_sets
 
 from blend_helpers import run_once
 from core_helpers import RULEBOOK, findings
-
 from rig_paths import ROCKETBOX
 
 EYE_SHAPE_V2 = ["Eye_Left_Blink", "Eye_Left_Wide", "Eye_Left_Right", "Eye_Left_Left", "Eye_Left_Up", "Eye_Left_Down",
