@@ -8,7 +8,7 @@ import pytest
 
 from facs_audit_addon.core.engine import audit_context
 from facs_audit_addon.core.islands import mesh_graph
-from facs_audit_addon.core.kept import KEPT, kept
+from facs_audit_addon.core.kept import KEPT, fingerprint, forget_all, kept
 from facs_audit_addon.core.mirror import build_mirror_map
 from facs_audit_addon.core.regions import region_masks
 
@@ -62,3 +62,14 @@ def test_kept_results_are_what_a_fresh_call_computes():
         graph = mesh_graph.__wrapped__(ctx.snapshot.edges, basis, frame.scale)
         assert np.array_equal(ctx.mesh_graph, graph)
         assert not ctx.mirror_map.partner.flags.writeable and not ctx.region_masks.weights.flags.writeable
+
+
+def test_a_kept_frame_is_what_a_fresh_estimate_finds():
+    """The face frame of a second audit of the same rig comes from the store; emptied, the store gives
+    way to an estimate from scratch with the same bytes in every field."""
+    first = audit_context(snapshot("pair-mismatch"), RULEBOOK, profile="facs-film").frame
+    again = audit_context(snapshot("pair-mismatch"), RULEBOOK, profile="facs-film").frame
+    assert again is first
+    forget_all()
+    fresh = audit_context(snapshot("pair-mismatch"), RULEBOOK, profile="facs-film").frame
+    assert fresh is not first and fingerprint(fresh, []) == fingerprint(first, [])

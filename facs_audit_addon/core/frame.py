@@ -110,6 +110,24 @@ def estimate_frame(ctx, mirror_tolerance=None, held=None):
         peak = ctx.peak_motion[0]
     else:
         peak = ctx.motion.max(axis=0) if ctx.motion.shape[0] else np.zeros(n, dtype=np.float32)
+    if mirror_tolerance is None:
+        mirror_tolerance = ctx.threshold("mirror_tolerance")
+    eye, mouth = (_landmark(ctx, basis, codes) for codes in _landmark_codes(ctx))
+    if held is None:
+        return _fresh_frame(basis, peak, mirror_tolerance, eye, mouth)
+    return _frame(basis, peak, mirror_tolerance, eye, mouth, held)
+
+
+@kept
+def _fresh_frame(basis, peak, mirror_tolerance, eye, mouth):
+    """The frame without a held one: a pure function of the basis, the per-vertex peak motion, the
+    tolerance and the landmarks, so kept across audits of one head (core/kept.py)."""
+    return _frame(basis, peak, mirror_tolerance, eye, mouth, None)
+
+
+def _frame(basis, peak, mirror_tolerance, eye, mouth, held):
+    """estimate_frame once the landmarks are placed (``held``: as there)."""
+    n = basis.shape[0]
     top = float(peak.max()) if peak.size else 0.0
     active = peak > ACTIVE_SHARE * top if top > 0 else np.ones(n, dtype=bool)
     points = basis[active]
@@ -118,8 +136,6 @@ def estimate_frame(ctx, mirror_tolerance=None, held=None):
         active = np.ones(n, dtype=bool)
         points = basis
         scale = _diagonal(points) or 1.0
-    if mirror_tolerance is None:
-        mirror_tolerance = ctx.threshold("mirror_tolerance")
     tolerance = mirror_tolerance * scale
     notes = []
 
@@ -138,7 +154,6 @@ def estimate_frame(ctx, mirror_tolerance=None, held=None):
         notes.extend(plane_notes)
     plane = (normal, offset, matched, tuple(notes), tolerance)
     weights = peak[active].astype(np.float64) ** 2
-    eye, mouth = (_landmark(ctx, basis, codes) for codes in _landmark_codes(ctx))
     if held is not None and held.cues is not None and same_array(held.cues[0], eye) and same_array(held.cues[1], mouth):
         # same moving vertices, plane and landmarks: up and the head's depth are the held ones
         up, up_notes, forward, head_depth, spread = held.cues[2:7]
