@@ -17,6 +17,7 @@ pytest.importorskip("bpy")
 sys.path.insert(0, str(Path(__file__).parent))
 
 from blend_helpers import digest, run_once, write_variants  # noqa: E402
+from rig_paths import ROCKETBOX  # noqa: E402
 
 
 @pytest.fixture
@@ -95,9 +96,6 @@ def test_bad_input_is_one_line_and_exit_2(run, rigs, tmp_path, case):
     assert len(lines) == 1 and lines[0].startswith("facs-audit: "), result.stderr
     assert "Traceback" not in result.stderr
     assert digest(rig) == before
-
-
-from rig_paths import ROCKETBOX  # noqa: E402
 
 
 @pytest.mark.skipif(not ROCKETBOX.is_file(), reason=f"shared real rig not found: {ROCKETBOX}")

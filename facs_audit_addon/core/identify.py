@@ -205,9 +205,11 @@ def describe(ctx, rules, rows=None):
     """The Description of the shapes of ``ctx`` (an AuditContext; ``rows``: only these shape indices)
     in the regions of ``rules``.
 
-    A shape's description depends on its deltas and the face alone: the context keeps each one
-    (``ctx.described``; a re-audit keeps those of the shapes that did not change), so a shape the
-    naming check and the conflation check both read, or a re-audit's unchanged twin, is described once.
+    A shape's description depends on its deltas and the face alone (up to the float32 rounding of the
+    products, which may differ in the last bits with the batch of shapes described together): the
+    context keeps each one (``ctx.described``; a re-audit keeps those of the shapes that did not change),
+    so a shape the naming check and the conflation check both read, or a re-audit's unchanged twin, is
+    described once.
     """
     count = len(ctx.snapshot.names)
     wanted = range(count) if rows is None else rows

@@ -1,9 +1,9 @@
 """Whole-head measures kept from one audit to the next audit of the same head.
 
 The panel's audit after a re-audit, each round of ``fix``, ``diff`` of two deliveries and a batch of
-one character's variants measure the same basis again. The mirror plane, the mirror map, the region
-masks and the mesh graph are pure functions of their inputs (the basis, the frame, the rules), so the
-last few results are kept, keyed by the exact bytes of every input: a hit is what the call computes.
+one character's variants measure the same basis again. The face frame, the mirror plane, the mirror
+map, the region masks and the mesh graph are pure functions of their inputs (the basis, its peak
+motion and landmarks, the frame, the rules), so the last few results are kept, keyed by the exact bytes of every input: a hit is what the call computes.
 Kept results are made read-only, so no caller can change what a later audit reads.
 """
 
