@@ -89,16 +89,16 @@ def read_sets(names, rulebook, chosen_profile=None, forced_convention=None):
     """Group names by set prefix, detect each set's convention, parse every name, pick profiles."""
     reader = rulebook.reader or NameReader(rulebook.catalog, rulebook.conventions, rulebook.naming)
     groups = {}
-    for name in names:
-        groups.setdefault(reader.set_of(name), []).append(name)
+    for name, prefix, row in reader.rows(names, frozenset(rulebook.naming.rest_names)):
+        groups.setdefault(prefix, []).append((name, row))
     sets = []
-    rest = set(rulebook.naming.rest_names)
     for prefix, members in groups.items():
-        shape_set = ShapeSet(prefix=prefix, names=members)
+        shape_set = ShapeSet(prefix=prefix, names=[name for name, _ in members])
         # rest poses (_Neutral, viseme sil) move nothing on purpose: read as such, not as actions
-        shape_set.rest = [n for n in members if not rest.isdisjoint(reader.normalized(n))]
-        members = [n for n in members if n not in shape_set.rest]
-        rows = [reader.row(n) for n in members]
+        shape_set.rest = [name for name, row in members if row is None]
+        if shape_set.rest:
+            members = [(name, row) for name, row in members if row is not None]
+        rows = [row for _, row in members]
         # names each convention reads: a column of the rows per convention
         counts = dict.fromkeys(rulebook.conventions, 0)  # a set of rest poses only reads no name
         counts.update({c: len(column) - column.count(None) for c, column in zip(rulebook.conventions, zip(*rows))})
@@ -108,16 +108,19 @@ def read_sets(names, rulebook, chosen_profile=None, forced_convention=None):
         shape_set.convention = primary if counts[primary] or forced_convention else ""
         order = (primary,) + tuple(c for c in rulebook.conventions if c != primary and not forced_convention)
         positions = reader.positions(order)
-        for name, row in zip(members, rows):
-            parsed = reader.first(name, row, positions) if row is not reader.unread else None
-            if parsed is not None:
-                shape_set.parsed[name] = parsed
-                if parsed.convention != primary:
-                    shape_set.foreign[name] = parsed.convention
+        pending, first, unread = [], reader.first, reader.unread
+        for name, row in members:
+            parsed = first(name, row, positions) if row is not unread else None
+            if parsed is None:
+                pending.append(name)
                 continue
-            combination = reader.parse_combination(name, order)
-            if combination is not None:
-                shape_set.combinations[name] = combination
+            shape_set.parsed[name] = parsed
+            if parsed.convention != primary:
+                shape_set.foreign[name] = parsed.convention
+        combinations = reader.combinations(pending, order)
+        for name in pending:
+            if name in combinations:
+                shape_set.combinations[name] = combinations[name]
             else:
                 shape_set.unknown.append(name)
         sets.append(shape_set)

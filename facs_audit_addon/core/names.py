@@ -7,18 +7,21 @@ export prefixes, side marker) and each way of reading it costs one dictionary lo
 """
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .text import normalize
 
 #: a cache of pieces read (combination parts, code look-ups) is dropped when it grows past this
 _CACHE_LIMIT = 50000
 _MISSING = object()
+_new_tuple = tuple.__new__
 
 
-@dataclass(frozen=True)
-class ParsedName:
-    """What one shape name means. ``side`` is L, R or B (bilateral / no side)."""
+class ParsedName(NamedTuple):
+    """What one shape name means. ``side`` is L, R or B (bilateral / no side).
+
+    A named tuple: names are read by the thousand, and a tuple is made at a third of the cost of a
+    frozen dataclass."""
 
     name: str
     au: str
@@ -147,11 +150,16 @@ class NameReader:
         if found is None:
             if len(self._candidates) > _CACHE_LIMIT:
                 self._candidates.clear()
-            stripped = self.strip_export_prefix(name)
+            stripped = name if self._has_prefix is None or not self._has_prefix(name) else self.strip_export_prefix(name)
             match = self._set_prefix.match(stripped)
-            texts = (stripped, stripped[match.end():]) if match and match.end() < len(stripped) else (stripped,)
-            found = self._candidates[name] = (texts, match.group("set").upper() if match else "",
-                                              tuple(map(normalize, texts)), self._tag_start(texts[-1]))
+            if match and match.end() < len(stripped):
+                texts = (stripped, stripped[match.end():])
+                norms = (normalize(stripped), normalize(texts[1]))
+            else:
+                texts, norms = (stripped,), (normalize(stripped),)
+            tag = self._tag_at_end(texts[-1]) if self._tag_at_end is not None else None
+            found = self._candidates[name] = (texts, match.group("set").upper() if match else "", norms,
+                                              tag.start() if tag else -1)
         return found
 
     # -- parsing ------------------------------------------------------------------------------
@@ -198,6 +206,17 @@ class NameReader:
                 break
         return found
 
+    def rows(self, names, rest_names=frozenset()):
+        """``[(name, set prefix, row)]`` of each name, taken apart once; the row of a rest pose (its
+        normal form, with or without its set prefix, in ``rest_names``) is None."""
+        taken, row, unread = self._taken_apart, self._row_cached, self.unread
+        out = []
+        for name in names:
+            _, prefix, norms, end = taken(name)
+            # rows are kept: a corrective's parts are mostly other names of its set
+            out.append((name, prefix, None if not rest_names.isdisjoint(norms) else unread if end > 0 else row(name)))
+        return out
+
     def first(self, name, row, positions):
         """The ParsedName of the first convention (by position) that reads ``name`` in ``row``, or None."""
         for i in positions:
@@ -227,76 +246,77 @@ class NameReader:
         is read without it: its parts before the tag are its parents (such a name is never read as
         one action).
         """
-        texts, _, _, end = self._taken_apart(name)
-        return self._split_parts(name, texts[-1][:end] if end > 0 else texts[-1], order)
+        return self.combinations((name,), order).get(name)
+
+    def combinations(self, names, order):
+        """``{name: ParsedName}`` of those of ``names`` that read as combinations (``parse_combination``).
+
+        Two parts first (each cut in order), else three (each pair of cuts): the first cut whose parts
+        all read, as different actions, gives the parents. One loop for many names: most correctives
+        cost two stripped pieces and two dictionary look-ups.
+        """
+        positions = self.positions(order)
+        hits = self._hits.get(positions)
+        if hits is None or len(hits) > _CACHE_LIMIT:
+            hits = self._hits[positions] = {}
+        get, strip, taken, cuts = hits.get, self._piece_strip, self._taken_apart, self._cuts
+        first, row_cached = self.first, self._row_cached
+
+        def read(piece):
+            """(action key, ParsedName) of a piece under the first convention that reads it, or None."""
+            found = get(piece, _MISSING)
+            if found is _MISSING:
+                found = None
+                if piece:
+                    parsed = first(piece, row_cached(piece), positions)
+                    found = None if parsed is None else (parsed.key, parsed)
+                hits[piece] = found
+            return found
+
+        table = self._joiner_bytes
+        out = {}
+        for name in names:
+            texts, _, _, end = taken(name)
+            text = texts[-1][:end] if end > 0 else texts[-1]
+            # two parts, each cut in order; joiners found one at a time (most names read at the first)
+            marked = text.encode().translate(table) if table is not None and text.isascii() else None
+            ends = cuts(text) if marked is None else ()
+            cut = marked.find(0) if marked is not None else ends[0] if ends else -1
+            k = 0
+            while cut >= 0:
+                piece = text[:cut].strip(strip)
+                left = get(piece, _MISSING)
+                if left is _MISSING:
+                    left = read(piece)
+                if left is not None:
+                    piece = text[cut:].strip(strip)
+                    right = get(piece, _MISSING)
+                    if right is _MISSING:
+                        right = read(piece)
+                    if right is not None and right[0] != left[0]:
+                        out[name] = _combination(name, (left[1], right[1]))
+                        break
+                k += 1
+                cut = marked.find(0, cut + 1) if marked is not None else ends[k] if k < len(ends) else -1
+            else:
+                parents = _three_parts(text, ends or cuts(text), strip, read)
+                if parents:
+                    out[name] = _combination(name, parents)
+        return out
 
     def tagged(self, name):
         """Whether ``name`` ends in a corrective tag after a joiner, with parent names before it."""
         return self._taken_apart(name)[3] > 0
 
-    def _tag_start(self, text):
-        """Where the joiner before a trailing corrective tag (``_combo240``) starts in ``text``, or -1."""
-        match = self._tag_at_end(text) if self._tag_at_end is not None else None
-        return match.start() if match else -1
-
-    def _split_parts(self, name, text, order):
-        """Cut ``text`` at joiners into two parts (each cut in order), else three (each pair of cuts):
-        the first cut whose parts all read, as different actions, gives the parents."""
-        positions = self.positions(order)
-        strip = self._piece_strip
-        hits = self._hits.get(positions)
-        if hits is None or len(hits) > _CACHE_LIMIT:
-            hits = self._hits[positions] = {}
+    def _cuts(self, text):
+        """Where each joiner starts in ``text``."""
         if self._joiner_bytes is not None and text.isascii():
-            marked, ends = text.encode().translate(self._joiner_bytes), []
-            at = marked.find(0)
-            while at >= 0:
+            ends, at = [], -1
+            for part in text.encode().translate(self._joiner_bytes).split(b"\0")[:-1]:
+                at += len(part) + 1
                 ends.append(at)
-                at = marked.find(0, at + 1)
-        else:
-            ends = [m.start() for m in self._joiners.finditer(text)] if self._joiners is not None else []
-
-        def read(piece):
-            """(action key, ParsedName) of a piece under the first convention that reads it, or None."""
-            found = hits.get(piece, _MISSING)
-            if found is _MISSING:
-                found = None
-                if piece:
-                    parsed = self.first(piece, self._row_cached(piece), positions)
-                    found = None if parsed is None else (parsed.key, parsed)
-                hits[piece] = found
-            return found
-
-        get = hits.get
-        for cut in ends:  # two parts: most correctives (inlined look-ups: this loop runs per name)
-            piece = text[:cut].strip(strip)
-            left = get(piece, _MISSING)
-            if left is _MISSING:
-                left = read(piece)
-            if left is not None:
-                piece = text[cut:].strip(strip)
-                right = get(piece, _MISSING)
-                if right is _MISSING:
-                    right = read(piece)
-                if right is not None and right[0] != left[0]:
-                    return self._combination(name, (left[1], right[1]))
-        for k, a in enumerate(ends):
-            left = read(text[:a].strip(strip))
-            if left is None:
-                continue
-            for b in ends[k + 1:]:
-                middle = read(text[a:b].strip(strip))
-                if middle is None:
-                    continue
-                right = read(text[b:].strip(strip))
-                if right is not None and len({left[0], middle[0], right[0]}) == 3:
-                    return self._combination(name, (left[1], middle[1], right[1]))
-        return None
-
-    @staticmethod
-    def _combination(name, parents):
-        first = parents[0]
-        return _parsed(name, first.convention, first.au, first.side, first.variant, "", "", False, parents)
+            return ends
+        return [m.start() for m in self._joiners.finditer(text)] if self._joiners is not None else []
 
     def _row_cached(self, name):
         found = self._read_memo.get(name)
@@ -411,14 +431,34 @@ class NameReader:
         return au, "", described_au, False
 
 
+def _three_parts(text, ends, strip, read):
+    """The three parents of ``text`` cut at each pair of ``ends`` (``read`` a piece), or None."""
+    for k, a in enumerate(ends):
+        left = read(text[:a].strip(strip))
+        if left is None:
+            continue
+        for b in ends[k + 1:]:
+            middle = read(text[a:b].strip(strip))
+            if middle is None:
+                continue
+            right = read(text[b:].strip(strip))
+            if right is not None and len({left[0], middle[0], right[0]}) == 3:
+                return left[1], middle[1], right[1]
+    return None
+
+
+def _combination(name, parents):
+    """The ParsedName of a combination: its first parent's action, side and variant, and its parents."""
+    first = parents[0]
+    return _new_tuple(ParsedName, (name, first.au, first.side, first.variant, first.convention, "", parents, "",
+                                   False))
+
+
 def _longest_first(words):
     """A regex alternation of ``words``, longest first (an alternation takes the first that fits)."""
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 def _parsed(name, convention, au, side, variant, style, mismatch, ambiguous, parts=()):
-    """A ParsedName without the frozen dataclass's per-field ``__init__`` (names are read by the thousand)."""
-    parsed = object.__new__(ParsedName)
-    parsed.__dict__.update(name=name, au=au, side=side, variant=variant, convention=convention, side_style=style,
-                           parts=parts, mismatch=mismatch, ambiguous=ambiguous)
-    return parsed
+    """A ParsedName made without the named tuple's keyword-reading ``__new__``."""
+    return _new_tuple(ParsedName, (name, au, side, variant, convention, style, parts, mismatch, ambiguous))
