@@ -58,6 +58,24 @@ def test_combination_names_are_read_into_parents():
     assert [p.au for p in READER.parse_combination("AU6_AU12_L", ORDER).parts] == ["AU6", "AU12"]
 
 
+def test_a_set_is_read_in_one_pass_as_one_name_at_a_time():
+    """rows and combinations (what read_sets uses) read each name as row and parse_combination do."""
+    reader = NameReader(RULEBOOK.catalog, RULEBOOK.conventions, RULEBOOK.naming)
+    names = ["AK_09_EyeBlinkLeft", "_Neutral", "mouthSmile_L", "eyeBlink_L", "mouthSmile_L_eyeBlink_L_combo3",
+             "AU6_AU12_L", "mouthPress_jawOpen", "AU1_AU2_AU4", "L_mouthSmile_L", "Key 1"]
+    rows = reader.rows(names, frozenset(RULEBOOK.naming.rest_names))
+    assert [(name, prefix) for name, prefix, _ in rows] == [(n, "AK" if n.startswith("AK_") else "") for n in names]
+    assert [name for name, _, row in rows if row is None] == ["_Neutral"]
+    assert [name for name, _, row in rows if row is reader.unread] == ["mouthSmile_L_eyeBlink_L_combo3"]
+    assert all(row == READER.row(name) for name, _, row in rows if row is not None and row is not reader.unread)
+    unread = [name for name, _, row in rows if row is not None and reader.first(name, row, reader.positions(ORDER)) is None]
+    together = reader.combinations(unread, ORDER)
+    assert together == {n: p for n in unread if (p := READER.parse_combination(n, ORDER)) is not None}
+    assert [p.name for p in together["mouthSmile_L_eyeBlink_L_combo3"].parts] == ["mouthSmile_L", "eyeBlink_L"]
+    assert [p.au for p in together["AU1_AU2_AU4"].parts] == ["AU1", "AU2", "AU4"]
+    assert "Key 1" not in together and "L_mouthSmile_L" not in together
+
+
 def test_code_and_description_that_disagree():
     parsed = READER.parse("AU_12_L_Dimpler", ORDER)
     assert (parsed.au, parsed.mismatch) == ("AU12", "AU14")

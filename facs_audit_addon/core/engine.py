@@ -10,7 +10,6 @@ from .errors import RigInputError
 from .fixes import fixes_for
 from .model import RigReport, ShapeSetInfo
 from .names import NameReader
-from .text import normalize
 from .triage import context as triage_context, triage
 
 
