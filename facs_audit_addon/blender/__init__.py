@@ -5,22 +5,26 @@ extension (Blender 4.2+) or as a legacy add-on (3.4+). The CLI command lets a Bl
 audit: ``blender -b --command facs_audit audit rig.blend`` (Blender 4.2+; older Blender has no
 ``register_cli_command`` and runs ``python -m facs_audit_addon`` instead).
 
-Each module in ``_modules`` has its own ``register()``/``unregister()``; an optional ``fix_ops`` module
-(the fix operators) joins them when it exists, after the panels (its sub-panel needs them).
+Each module of ``_modules()`` has its own ``register()``/``unregister()``; an optional ``fix_ops`` module
+(the fix operators) joins them when it exists, after the panels (its sub-panel needs them). They are
+imported on registration, not with this package: the CLI and batch workers import ``load`` and
+``extract`` from here, and the panels' modules cost them ~30 ms (the Standards section reads every
+standard file for its menu).
 """
 
 import bpy
 
-from . import live, operators, prefs, props, see, standards_ui, ui
-
-try:
-    from . import fix_ops
-except ImportError:
-    fix_ops = None
-
-_modules = tuple(m for m in (prefs, props, operators, ui, fix_ops, standards_ui, live, see) if m is not None)
 #: handles from register_cli_command, released in unregister
 _cli_handles = []
+
+
+def _modules():
+    from . import live, operators, prefs, props, see, standards_ui, ui
+    try:
+        from . import fix_ops
+    except ImportError:
+        fix_ops = None
+    return tuple(m for m in (prefs, props, operators, ui, fix_ops, standards_ui, live, see) if m is not None)
 
 
 def _cli_command(argv):
@@ -29,7 +33,7 @@ def _cli_command(argv):
 
 
 def register():
-    for module in _modules:
+    for module in _modules():
         module.register()
     if hasattr(bpy.utils, "register_cli_command"):  # Blender 4.2+
         _cli_handles.append(bpy.utils.register_cli_command("facs_audit", _cli_command))
@@ -38,5 +42,5 @@ def register():
 def unregister():
     while _cli_handles:
         bpy.utils.unregister_cli_command(_cli_handles.pop())
-    for module in reversed(_modules):
+    for module in reversed(_modules()):
         module.unregister()
