@@ -2,6 +2,8 @@
 per-vertex value, mirror differences, rigid fits of the whole head. Arrays in, arrays out: no
 AuditContext needed."""
 
+from typing import NamedTuple, Optional
+
 import numpy as np
 
 #: Vertex indices a finding carries for selection in Blender.
@@ -97,8 +99,7 @@ def mirror_difference(a, b, motion_a, motion_b, partner, reflect):
     """Relative RMS difference between shape ``a`` and shape ``b`` seen in the mirror, on matched vertices.
 
     The error is |a - mirror(b)| / max(|a|, |mirror(b)|): 0 for a perfect mirror, |1 - s| / max(1, s)
-    for a mirrored copy scaled by s. Only vertices where either shape moves are computed: the others
-    add nothing, and most shapes move a small part of the face.
+    for a mirrored copy scaled by s.
 
     Parameters
     ----------
@@ -116,19 +117,49 @@ def mirror_difference(a, b, motion_a, motion_b, partner, reflect):
     (error, squared, ratio): the relative difference (float), the per-vertex squared difference
     ((n,) float32, 0 where not computed) and the strength ratio |b| / |a| (float, inf when ``a`` is empty).
     """
-    has = partner >= 0
-    support = np.flatnonzero(has & ((motion_a > 0) | (motion_b[np.maximum(partner, 0)] > 0)))
+    pairs = mirror_pairs(a, b, motion_a, motion_b, partner, reflect)
+    squared = np.zeros(len(partner), dtype=np.float32)
+    squared[pairs.support] = pairs.squared
+    return (0.0, squared, 1.0) if pairs.error is None else (pairs.error, squared, pairs.ratio)
+
+
+class MirrorPairs(NamedTuple):
+    """Shape ``a`` against shape ``b`` seen in the mirror, on the vertices where either moves."""
+
+    #: (m,) int64: matched vertices where ``a`` or ``b`` (at the partner) moves
+    support: np.ndarray
+    #: (m, 3) float32: ``a`` there, and ``b`` at the partners seen in the mirror
+    moved: np.ndarray
+    mirrored: np.ndarray
+    #: (m,) float32: squared length of their difference
+    squared: np.ndarray
+    #: |a - mirror(b)| / max(|a|, |mirror(b)|), None when neither moves
+    error: Optional[float]
+    #: |mirror(b)| / |a| (inf when ``a`` is empty), 1.0 when neither moves
+    ratio: float
+
+
+def mirror_pairs(a, b, motion_a, motion_b, partner, reflect, matched=None, gather=None):
+    """The comparison ``mirror_difference`` and the symmetry checks share (arguments as there).
+
+    Only vertices where either shape moves are computed: the others add nothing, and most shapes move a
+    small part of the face. ``matched`` (``partner >= 0``) and ``gather`` (``partner`` with 0 for -1)
+    may be given precomputed (``MirrorMap`` keeps them).
+    """
+    matched = partner >= 0 if matched is None else matched
+    gather = np.maximum(partner, 0) if gather is None else gather
+    support = np.flatnonzero(matched & ((motion_a > 0) | (motion_b[gather] > 0)))
     moved = a[support]
     mirrored = b[partner[support]] @ reflect
     diff = moved - mirrored
-    squared = np.zeros(len(partner), dtype=np.float32)
-    squared[support] = np.einsum("ij,ij->i", diff, diff)
+    squared = np.einsum("ij,ij->i", diff, diff)
     norm_a = float(np.sqrt(np.einsum("ij,ij->", moved, moved)))
     norm_b = float(np.sqrt(np.einsum("ij,ij->", mirrored, mirrored)))
     scale = max(norm_a, norm_b)
     if scale <= 0:
-        return 0.0, squared, 1.0
-    return float(np.sqrt(squared.sum(dtype=np.float64))) / scale, squared, norm_b / norm_a if norm_a > 0 else np.inf
+        return MirrorPairs(support, moved, mirrored, squared, None, 1.0)
+    return MirrorPairs(support, moved, mirrored, squared, float(np.sqrt(squared.sum(dtype=np.float64))) / scale,
+                       norm_b / norm_a if norm_a > 0 else np.inf)
 
 
 def rigid_domain(local, low, high):

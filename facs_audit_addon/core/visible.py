@@ -13,7 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .geometry import row_lengths
+from .geometry import mirror_pairs, row_lengths
 from .mirror import nearest_within, reflect_points
 
 
@@ -168,21 +168,11 @@ def compare(ctx, i, j, at_least=0.0):
     mirror = ctx.mirror_map
     partner = mirror.partner
     deltas, motion = ctx.snapshot.deltas, ctx.motion
-    support = np.flatnonzero(mirror.matched & ((motion[i] > 0) | (motion[j][mirror.gather] > 0)))
+    support, _, _, raw, error, ratio = mirror_pairs(deltas[i], deltas[j], motion[i], motion[j], partner, mirror.reflect,
+                                                    mirror.matched, mirror.gather)
     squared = np.zeros(len(partner), dtype=np.float32)
-    if not len(support):
+    if error is None:
         return Comparison(0.0, squared, 1.0)
-    a = deltas[i][support]
-    mirrored = deltas[j][partner[support]] @ ctx.mirror_map.reflect
-    diff = a - mirrored
-    raw = np.einsum("ij,ij->i", diff, diff)
-    norm_a = float(np.sqrt(np.einsum("ij,ij->", a, a)))
-    norm_b = float(np.sqrt(np.einsum("ij,ij->", mirrored, mirrored)))
-    scale = max(norm_a, norm_b)
-    if scale <= 0:
-        return Comparison(0.0, squared, 1.0)
-    error = float(np.sqrt(raw.sum(dtype=np.float64))) / scale
-    ratio = norm_b / norm_a if norm_a > 0 else np.inf
     if error < at_least:
         return Comparison(error, squared, ratio)
     length = np.sqrt(raw)
