@@ -11,16 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-REAL = Path("/work/shared/real_rigs")
-MPFB = REAL / "mpfb_expression_units" / "makehuman_mpfb_expression_units.blend"
-ICT = REAL / "ict_facekit" / "ict_facekit_57shapes.glb"
 #: Blender 4.2 cannot read the MPFB file (saved by a newer Blender)
 BLENDER_5 = int(version("bpy").split(".")[0]) >= 5
 sys.path.insert(0, str(Path(__file__).parent))
 
 import diff_deliveries  # noqa: E402
 from diff_deliveries import deliveries  # noqa: E402
+from rig_paths import ICT, MPFB  # noqa: E402
 
 bpy = pytest.importorskip("bpy")
 
