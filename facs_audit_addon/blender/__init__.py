@@ -8,7 +8,7 @@ audit: ``blender -b --command facs_audit audit rig.blend`` (Blender 4.2+; older 
 Each module of ``_modules()`` has its own ``register()``/``unregister()``; an optional ``fix_ops`` module
 (the fix operators) joins them when it exists, after the panels (its sub-panel needs them). They are
 imported on registration, not with this package: the CLI and batch workers import ``load`` and
-``extract`` from here, and the panels' modules cost them ~30 ms (the Standards section reads every
+``extract`` from here, and the panels' modules cost them 0.1-0.2 s (the Standards section reads every
 standard file for its menu).
 """
 
