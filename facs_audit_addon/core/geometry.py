@@ -128,10 +128,7 @@ class MirrorPairs(NamedTuple):
 
     #: (m,) int64: matched vertices where ``a`` or ``b`` (at the partner) moves
     support: np.ndarray
-    #: (m, 3) float32: ``a`` there, and ``b`` at the partners seen in the mirror
-    moved: np.ndarray
-    mirrored: np.ndarray
-    #: (m,) float32: squared length of their difference
+    #: (m,) float32: squared length of ``a`` minus ``b`` seen in the mirror there
     squared: np.ndarray
     #: |a - mirror(b)| / max(|a|, |mirror(b)|), None when neither moves
     error: Optional[float]
@@ -157,8 +154,8 @@ def mirror_pairs(a, b, motion_a, motion_b, partner, reflect, matched=None, gathe
     norm_b = float(np.sqrt(np.einsum("ij,ij->", mirrored, mirrored)))
     scale = max(norm_a, norm_b)
     if scale <= 0:
-        return MirrorPairs(support, moved, mirrored, squared, None, 1.0)
-    return MirrorPairs(support, moved, mirrored, squared, float(np.sqrt(squared.sum(dtype=np.float64))) / scale,
+        return MirrorPairs(support, squared, None, 1.0)
+    return MirrorPairs(support, squared, float(np.sqrt(squared.sum(dtype=np.float64))) / scale,
                        norm_b / norm_a if norm_a > 0 else np.inf)
 
 

@@ -131,18 +131,6 @@ class NameReader:
             name = pattern.sub("", name, count=1)
         return name
 
-    def set_of(self, name):
-        """The numbered set prefix of a name (``AK`` for ``AK_09_EyeBlinkLeft``), or ''."""
-        return self._taken_apart(name)[1]
-
-    def candidates(self, name):
-        """The texts a name is read as: without export prefixes, then also without its set prefix."""
-        return self._taken_apart(name)[0]
-
-    def normalized(self, name):
-        """``normalize`` of each of the name's candidate texts, in the same order."""
-        return self._taken_apart(name)[2]
-
     def _taken_apart(self, name):
         """(candidate texts, set prefix, their normal forms, where a trailing corrective tag's joiner starts
         in the last text or -1) of a name, cached: every reading starts here."""

@@ -168,8 +168,8 @@ def compare(ctx, i, j, at_least=0.0):
     mirror = ctx.mirror_map
     partner = mirror.partner
     deltas, motion = ctx.snapshot.deltas, ctx.motion
-    support, _, _, raw, error, ratio = mirror_pairs(deltas[i], deltas[j], motion[i], motion[j], partner, mirror.reflect,
-                                                    mirror.matched, mirror.gather)
+    support, raw, error, ratio = mirror_pairs(deltas[i], deltas[j], motion[i], motion[j], partner, mirror.reflect,
+                                              mirror.matched, mirror.gather)
     squared = np.zeros(len(partner), dtype=np.float32)
     if error is None:
         return Comparison(0.0, squared, 1.0)
