@@ -68,17 +68,18 @@ def run(args):
 def _audited(path, args, rulebook, profile, config):
     """{object name: (snapshot, report, context)} of one delivery (one-line AuditError naming the file)."""
     from .blender.load import load_snapshots  # bpy only when rigs are loaded
-    from .core import RigInputError, audit_rig
-    from .core.engine import audit_context
+    from .core import RigInputError
+    from .core.engine import audit_context, report_from, run_checks
     from .stdio import stdout_redirected
 
     out = {}
     with stdout_redirected():
         for snapshot in load_snapshots(path, args.object):
             try:
-                report = audit_rig(snapshot, rulebook, profile=profile, convention=args.convention, file=path)
-                report = config.settle([report], rulebook)[0]
+                # audit_rig's steps, keeping its context: the diff reads the context's frame and
+                # measures, which a second context would compute again
                 context = audit_context(snapshot, rulebook, profile=profile, convention=args.convention)
+                report = config.settle([report_from(context, run_checks(context), path)], rulebook)[0]
             except RigInputError as error:
                 raise RigInputError(f"{path}: {error}") from None
             out[snapshot.name] = (snapshot, report, context)
