@@ -81,9 +81,16 @@ def variant_snapshot(variant_id):
     from facs_audit_addon.core.islands import polygon_edges
 
     built = build_variant(variant_id)
-    # the edges Blender would make from the polygons, as a saved .blend carries them
-    return RigSnapshot.from_shapes("Face", built.vertices, built.shapes, source=f"defect:{variant_id}",
-                                   edges=polygon_edges(built.faces))
+    # the edges Blender would make from the polygons, as a saved .blend carries them (the clean face's,
+    # found once, for the variants that keep its polygons)
+    edges = _clean_edges() if built.faces == _clean()[0].faces else polygon_edges(built.faces)
+    return RigSnapshot.from_shapes("Face", built.vertices, built.shapes, source=f"defect:{variant_id}", edges=edges)
+
+
+@lru_cache(maxsize=1)
+def _clean_edges():
+    from facs_audit_addon.core.islands import polygon_edges
+    return polygon_edges(_clean()[0].faces)
 
 
 # -- recipes: each breaks one thing in ``shapes`` (FACS-code names) -------------------------------

@@ -19,6 +19,7 @@ Typical use::
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -75,6 +76,11 @@ class FaceModel:
         out = delta[self.mirror].copy()
         out[:, 0] = -out[:, 0]
         return out
+
+    def copy(self):
+        """A FaceModel with its own arrays, lists and landmarks."""
+        return FaceModel(self.vertices.copy(), list(self.faces), self.mirror.copy(),
+                         {name: point.copy() for name, point in self.landmarks.items()}, self.eyeball.copy())
 
     def symmetrize(self, delta):
         """Average a delta with its mirror image: exactly bilateral (bit for bit)."""
@@ -233,7 +239,15 @@ def _sphere(center, radius, rings=12, segments=20):
 
 
 def build_face():
-    """Build the sample head: skin with eye holes and a mouth slit, plus two eyeballs."""
+    """Build the sample head: skin with eye holes and a mouth slit, plus two eyeballs.
+
+    Built once per process (the tests use it again and again); each call gets its own copy to change.
+    """
+    return _built_face().copy()
+
+
+@lru_cache(maxsize=1)
+def _built_face():
     half = _head_grid()
     rows, cols = half.shape[:2]
     J = cols - 1

@@ -9,6 +9,8 @@ Internal shape ids are FACS-code names (``AU12_L``, ``AU23H``, ``AD30_left``); a
 (``gaze_up_L``, ``MS_left``, ``AU28_upper`` ...) exist only for the ARKit table in ``naming.py``.
 """
 
+import hashlib
+
 import numpy as np
 
 from sample_rigs.face_model import (EYE_HALF_HEIGHT, EYE_HALF_WIDTH, EYE_X, EYE_Z, HINGE, MOUTH_HALF_WIDTH,
@@ -417,7 +419,32 @@ def facs_shapes(face):
 
     Lateral ids come as ``<id>_L`` / ``<id>_R`` (exact mirrors); bilateral ids are exactly symmetric;
     directional pairs (``AD30_left`` / ``AD30_right``) mirror each other.
+
+    The shapes of the last face given are kept, by the bytes of what the builders read (the tests build
+    the same face again and again): the caller gets its own copies to change.
     """
+    key = _face_key(face)
+    if _LAST[0] != key:
+        _LAST[:] = [key, _build_shapes(face)]
+    return {name: delta.copy() for name, delta in _LAST[1].items()}
+
+
+#: [key, shapes] of the last face facs_shapes built
+_LAST = [None, None]
+
+
+def _face_key(face):
+    """What the builders read of ``face``, hashed: its vertices, mirror map, eyeballs and landmarks."""
+    digest = hashlib.blake2b(digest_size=16)
+    for array in (face.vertices, face.mirror, face.eyeball, *face.landmarks.values()):
+        array = np.ascontiguousarray(array)
+        digest.update(str((array.dtype, array.shape)).encode())
+        digest.update(array.tobytes())
+    digest.update(repr(sorted(face.landmarks)).encode())
+    return digest.digest()
+
+
+def _build_shapes(face):
     f = _Fields(face)
     out = {}
     for base in LATERAL:

@@ -96,6 +96,11 @@ def read(block):
     return out.reshape(-1, 3)
 
 
+def same(a, b):
+    """Bit for bit the same key data (NaN included; ~10x quicker than np.array_equal(equal_nan=True))."""
+    return a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
 def keys(name):
     """{key name: (n, 3) positions} of object ``name``, read afresh (undo replaces the Python objects)."""
     return {block.name: read(block) for block in bpy.data.objects[name].data.shape_keys.key_blocks}
@@ -147,20 +152,20 @@ def fix_undo(obj, profile, rule, fix, shapes=(), changed=(), created=(), deleted
     # the finding is gone from the re-audited panel list
     assert not [f for f in results.findings if f.rule == rule and target & {s.name for s in f.shapes}]
     assert set(after) == (set(before) - set(deleted) - set(renamed)) | set(created) | set(renamed.values())
-    moved = {n for n in before if n in after and not np.array_equal(before[n], after[n], equal_nan=True)}
+    moved = {n for n in before if n in after and not same(before[n], after[n])}
     assert moved == set(changed)
     for old, new in renamed.items():
-        assert np.array_equal(before[old], after[new])
+        assert same(before[old], after[new])
     fixed = after
     # undo restores every key, names and order included, bit for bit
     assert bpy.ops.ed.undo() == {'FINISHED'}
     undone = keys(name)
     assert list(undone) == list(before)
-    assert all(np.array_equal(undone[n], before[n], equal_nan=True) for n in before)
+    assert all(same(undone[n], before[n]) for n in before)
     # and redo brings the fix back (the promise checks that follow read the redone keys)
     assert bpy.ops.ed.redo() == {'FINISHED'}
     redone = keys(name)
-    assert list(redone) == list(fixed) and all(np.array_equal(redone[n], fixed[n], equal_nan=True) for n in fixed)
+    assert list(redone) == list(fixed) and all(same(redone[n], fixed[n]) for n in fixed)
     return before, fixed
 
 
