@@ -99,7 +99,7 @@ def _resemblance(ctx, i, name, parsed, tagged):
         else:
             keep = ctx.side_vertices(side)
             mine = deltas[i][keep].reshape(-1).astype(np.float64)
-            theirs = deltas[rows][:, keep].reshape(len(rows), -1).astype(np.float64)
+            theirs = np.take(deltas[rows], keep, axis=1).reshape(len(rows), -1).astype(np.float64)
             their_norms = np.linalg.norm(theirs, axis=1)
         norms = their_norms * np.linalg.norm(mine)
         cosines = (theirs @ mine) / np.where(norms > 0, norms, 1.0)
