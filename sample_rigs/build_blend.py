@@ -56,6 +56,16 @@ def make_mesh_object(name, vertices, faces, shapes=None, *, muted=(), link=True)
     return obj
 
 
+def empty_session():
+    """Start an empty Blender session from the factory startup file (the bpy module, in this process).
+
+    ``read_homefile`` with the factory startup: the empty scene ``read_factory_settings`` gives, in ~9 ms
+    instead of ~52 ms; the latter also resets the preferences, which nothing here changes.
+    """
+    import bpy
+    bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
+
+
 def write_blend(path, naming="facs", variant=None):
     """Build the sample face and save it as ``path``.
 
@@ -68,7 +78,7 @@ def write_blend(path, naming="facs", variant=None):
     """
     import bpy
 
-    bpy.ops.wm.read_factory_settings(use_empty=True)
+    empty_session()
     if variant is None:
         face = build_face()
         vertices, faces, shapes = face.vertices, face.faces, named_shapes(face, naming)

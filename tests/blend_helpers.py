@@ -7,6 +7,8 @@ the build costs; a subprocess would add a fresh interpreter and a fresh ``bpy`` 
 import hashlib
 from pathlib import Path
 
+from sample_rigs.build_blend import empty_session
+
 
 def digest(path):
     """SHA-256 of a file's bytes."""
@@ -16,12 +18,10 @@ def digest(path):
 def write_variants(folder, variants):
     """Write ``folder / f"{variant}.blend"`` for every defect variant (sample_rigs/build_blend.py's
     ``write_blend``, the code behind its command line), then leave an empty session. Returns ``folder``."""
-    import bpy
-
     from sample_rigs.build_blend import write_blend
     for variant in variants:
         write_blend(Path(folder) / f"{variant}.blend", variant=variant)
-    bpy.ops.wm.read_factory_settings(use_empty=True)
+    empty_session()
     return Path(folder)
 
 

@@ -28,12 +28,12 @@ if str(ROOT) not in sys.path:
 def bpy_clean():
     """A fresh, empty Blender session (the factory startup file, no objects); yields the bpy module.
 
-    Reset when the test starts, not again when it ends. ``read_homefile`` with the factory startup takes
-    ~9 ms where ``read_factory_settings`` takes ~52 ms: the latter also resets the preferences, which
-    no test here leaves changed (the preferences test runs in a Blender of its own, test_panel_prefs).
+    Reset when the test starts, not again when it ends (sample_rigs.build_blend.empty_session: no test
+    here leaves the preferences changed; the preferences test runs in a Blender of its own, test_panel_prefs).
     """
     bpy = pytest.importorskip("bpy")
-    bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
+    from sample_rigs.build_blend import empty_session
+    empty_session()
     return bpy
 
 

@@ -14,6 +14,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from sample_rigs.defects import build_variant  # noqa: E402
+from sample_rigs.build_blend import empty_session  # noqa: E402
 
 
 def deliveries():
@@ -40,7 +41,7 @@ def main(folder):
     topo = build_variant("unmatched-mirror")
     for name, (v, f, shapes) in {"old": (vertices, faces, old), "new": (vertices, faces, new),
                                  "topo": (topo.vertices, topo.faces, topo.shapes)}.items():
-        bpy.ops.wm.read_factory_settings(use_empty=True)
+        empty_session()
         make_mesh_object("Face", v, f, shapes)
         bpy.ops.wm.save_as_mainfile(filepath=str(folder / f"{name}.blend"), compress=False)
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from sample_rigs.build_blend import empty_session
+
 ROOT = Path(__file__).resolve().parents[1]
 #: defect-corpus variants the gate tests audit (sample_rigs/defects.toml says what each must produce)
 VARIANTS = ("clean", "missing-au12-right", "pair-mismatch", "unknown-name", "sides-swapped")
@@ -108,12 +110,12 @@ def cli_process(*args, cwd=ROOT, today="2026-03-01", env=None, **kwargs):
 
 def build_rigs(folder, variants=VARIANTS):
     """Write each variant as ``folder/<id>.blend`` with real Blender (the bpy module, in this process)."""
-    bpy = pytest.importorskip("bpy")
+    pytest.importorskip("bpy")
     from sample_rigs.build_blend import write_blend
 
     for variant in variants:
         write_blend(Path(folder) / f"{variant}.blend", variant=variant)
-    bpy.ops.wm.read_factory_settings(use_empty=True)  # the session as the next test expects it
+    empty_session()  # the session as the next test expects it
     return sorted(Path(folder).glob("*.blend"))
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sample_rigs.build_blend import empty_session
+
 ROOT = Path(__file__).resolve().parents[1]
 
 bpy = pytest.importorskip("bpy")
@@ -30,7 +32,7 @@ RIGS = {
 
 def build_rig(path, names):
     """Save a 21 x 21 grid in the XZ plane (front view, symmetric about x = 0) with a bump per shape."""
-    bpy.ops.wm.read_factory_settings(use_empty=True)
+    empty_session()
     xs = np.linspace(-0.08, 0.08, 21)
     zs = np.linspace(0.0, 0.24, 21)
     verts = [(float(x), 0.0, float(z)) for z in zs for x in xs]
@@ -70,7 +72,7 @@ def rigs(tmp_path_factory):
     for name, shapes in RIGS.items():
         build_rig(folder / name, shapes)
         paths.append(folder / name)
-    bpy.ops.wm.read_factory_settings(use_empty=True)
+    empty_session()
     return paths
 
 

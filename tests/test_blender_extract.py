@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import GRID
+from sample_rigs.build_blend import empty_session
 
 bpy = pytest.importorskip("bpy")
 
@@ -182,7 +183,7 @@ def test_object_name_errors(make_rig, save_blend):
         load_snapshots(path, object_name="Head")
     with pytest.raises(RigInputError, match="'Empty' is not a mesh \\(empty\\)"):
         load_snapshots(path, object_name="Empty")
-    bpy.ops.wm.read_factory_settings(use_empty=True)
+    empty_session()
     make_rig({})
     path = save_blend("plain.blend")
     with pytest.raises(RigInputError, match=r"plain\.blend: Face: the mesh has no shape keys"):

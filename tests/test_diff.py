@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import diff_deliveries  # noqa: E402
 from diff_deliveries import deliveries  # noqa: E402
 from rig_paths import ICT, MPFB  # noqa: E402
+from sample_rigs.build_blend import empty_session  # noqa: E402
 
 bpy = pytest.importorskip("bpy")
 
@@ -33,7 +34,7 @@ def diff(cli):
 def rigs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("deliveries")
     diff_deliveries.main(folder)
-    bpy.ops.wm.read_factory_settings(use_empty=True)
+    empty_session()
     return folder
 
 
@@ -137,7 +138,7 @@ def modified_copy(rig, copy):
     if rig.suffix == ".blend":
         bpy.ops.wm.open_mainfile(filepath=str(rig), load_ui=False, use_scripts=False)
     else:
-        bpy.ops.wm.read_factory_settings(use_empty=True)
+        empty_session()
         bpy.ops.import_scene.gltf(filepath=str(rig))
     obj = next(o for o in bpy.data.objects if o.type == 'MESH' and o.data.shape_keys)
     blocks = obj.data.shape_keys.key_blocks
@@ -150,7 +151,7 @@ def modified_copy(rig, copy):
     blocks[names[0]].name = "v2_" + names[0]
     obj.shape_key_remove(blocks[names[1]])
     bpy.ops.wm.save_as_mainfile(filepath=str(copy), compress=False)
-    bpy.ops.wm.read_factory_settings(use_empty=True)
+    empty_session()
     return names[:3]
 
 

@@ -15,7 +15,7 @@ bpy = pytest.importorskip("bpy")
 from facs_audit_addon.blender.extract import snapshot_from_object  # noqa: E402
 from facs_audit_addon.core import audit_rig, load_rulebook  # noqa: E402
 from facs_audit_addon.core.engine import audit_context  # noqa: E402
-from sample_rigs.build_blend import make_mesh_object  # noqa: E402
+from sample_rigs.build_blend import empty_session, make_mesh_object  # noqa: E402
 from sample_rigs.defects import build_variant  # noqa: E402
 
 from rig_paths import ROCKETBOX  # noqa: E402
@@ -46,11 +46,11 @@ def rocketbox_blend(tmp_path_factory):
     """The Rocketbox FBX imported once and saved as a .blend: each test opens its own fresh copy of it."""
     if not ROCKETBOX.is_file():
         return None
-    bpy.ops.wm.read_factory_settings(use_empty=True)
+    empty_session()
     bpy.ops.import_scene.fbx(filepath=str(ROCKETBOX))
     path = tmp_path_factory.mktemp("rocketbox") / "rocketbox.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(path), compress=False)
-    bpy.ops.wm.read_factory_settings(use_empty=True)
+    empty_session()
     return path
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from blend_helpers import activate
+from sample_rigs.build_blend import empty_session
 
 pytest.importorskip("bpy")
 
@@ -58,7 +59,7 @@ def linked_face(bpy, make_rig, tmp_path):
     make_rig({"AU12_L": {4: (0.1, 0, 0.05)}})
     library = tmp_path / "library.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(library), compress=False)
-    bpy.ops.wm.read_factory_settings(use_empty=True)
+    empty_session()
     with bpy.data.libraries.load(str(library), link=True) as (source, target):
         target.objects = ["Face"]
     obj = target.objects[0]

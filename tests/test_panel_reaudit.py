@@ -15,6 +15,7 @@ import pytest
 from facs_audit_addon.core import load_rulebook
 
 from blend_helpers import activate
+from sample_rigs.build_blend import empty_session
 
 pytest.importorskip("bpy")
 
@@ -40,7 +41,7 @@ def sample_face(bpy, tmp_path):
     built = _FACE["path"]
     if not built.is_file():
         write_blend(built)
-        bpy.ops.wm.read_factory_settings(use_empty=True)
+        empty_session()
     path = tmp_path / "face.blend"
     shutil.copy(built, path)
     bpy.ops.wm.open_mainfile(filepath=str(path))

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from gate_helpers import cli, cli_process
+from sample_rigs.build_blend import empty_session
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -28,7 +29,7 @@ def rigs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("html_rigs")
     for name, variant in (("leak", "leakage-au12-brows"), ("clean", "clean")):
         write_blend(folder / f"{name}.blend", variant=variant)
-    bpy.ops.wm.read_factory_settings(use_empty=True)
+    empty_session()
     return folder
 
 
