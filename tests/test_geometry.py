@@ -85,3 +85,25 @@ def test_mirror_difference_scores_a_scaled_mirror_copy():
     assert squared[0] > 0 and squared[3] == 0  # vertex 3 has no partner: not compared
     assert mirror_difference(a, a[partner] @ reflect, motion_a, motion_a[partner], partner, reflect)[0] == \
         pytest.approx(0.0, abs=1e-6)
+
+
+def test_edge_slopes_are_each_vertexs_steepest_edge():
+    """MirrorNoise.slopes along mesh edges: for each asked vertex, the largest |delta change| / rest length
+    over the edges at it (read through the incident-edge lists), 0 for a vertex without edges."""
+    from facs_audit_addon.core.visible import MirrorNoise
+
+    rng = np.random.default_rng(7)
+    n = 60
+    basis = rng.random((n, 3)).astype(np.float32)
+    delta = (0.1 * rng.random((n, 3))).astype(np.float32)
+    edges = rng.integers(0, n - 1, (150, 2))  # the last vertex has no edge
+    noise = MirrorNoise(offset=np.zeros(n, np.float32), neighbour=np.full(n, -1), basis=basis, edges=edges)
+    rows = np.array([n - 1, 3, 3, 17, 0, 42])
+    want = []
+    for v in rows:
+        at = [(a, b) for a, b in edges if v in (a, b)]
+        want.append(max((np.linalg.norm(delta[a] - delta[b]) / np.linalg.norm(basis[a] - basis[b])
+                         for a, b in at), default=0.0))
+    got = noise.slopes(delta, rows)
+    assert got.dtype == np.float32 and got[0] == 0.0
+    assert np.allclose(got, want, rtol=1e-5)

@@ -42,7 +42,7 @@ class MirrorNoise:
         to a neighbour (0 where none is known)."""
         rows = np.asarray(rows, dtype=np.int64)
         if self.edges is not None and len(self.edges):
-            return _edge_slopes(self.edges, delta, self.basis, rows, self.edge_lengths)
+            return _edge_slopes(self.edges, delta, rows, self.edge_lengths, *self.incident_edges)
         out = np.zeros(len(rows), dtype=np.float32)
         near = self.neighbour[rows]
         has = near >= 0
@@ -51,6 +51,15 @@ class MirrorNoise:
             length = row_lengths(self.basis[rows[has]] - self.basis[near[has]])
             out[has] = change / np.maximum(length, 1e-12)
         return out
+
+    @cached_property
+    def incident_edges(self):
+        """((n + 1,) int64 starts, (2e,) int64 edge ids): the edges at vertex v are
+        ``ids[starts[v]:starts[v + 1]]`` (edges known only)."""
+        ends = self.edges.ravel()  # edge i's two vertices at 2i and 2i + 1
+        order = np.argsort(ends, kind="stable")
+        starts = np.searchsorted(ends[order], np.arange(len(self.basis) + 1))
+        return starts, order // 2
 
     @cached_property
     def edge_lengths(self):
@@ -100,18 +109,23 @@ def mirror_noise(basis, partner, normal, offset, scale, radius, active, edges=No
     return MirrorNoise(offset=gaps, neighbour=neighbour, basis=basis, edges=edges)
 
 
-def _edge_slopes(edges, delta, basis, rows, lengths):
+def _edge_slopes(edges, delta, rows, lengths, starts, ids):
     """Largest change of ``delta`` per unit length along the edges at each vertex of ``rows``
-    (``lengths``: every edge's rest length). Only the edges that touch ``rows`` are measured."""
-    touched = np.zeros(len(basis), dtype=bool)
-    touched[rows] = True
-    near = np.flatnonzero(touched[edges[:, 0]] | touched[edges[:, 1]])
-    a, b = edges[near, 0], edges[near, 1]
-    slope = row_lengths(delta[a] - delta[b]) / np.maximum(lengths[near], 1e-12)
-    per_vertex = np.zeros(len(basis), dtype=np.float32)
-    np.maximum.at(per_vertex, a, slope)
-    np.maximum.at(per_vertex, b, slope)
-    return per_vertex[rows]
+    (``lengths``: every edge's rest length; ``starts``, ``ids``: MirrorNoise.incident_edges). Only the
+    edges at ``rows`` are measured, found through the incident lists: scanning every edge of the mesh
+    for each comparison cost ~10% of the Rocketbox male's audit."""
+    first, counts = starts[rows], starts[rows + 1] - starts[rows]
+    out = np.zeros(len(rows), dtype=np.float32)
+    total = int(counts.sum())
+    if not total:
+        return out
+    # the incident edge ids of every row, one run per row
+    offsets = np.cumsum(counts) - counts
+    at = ids[np.repeat(first - offsets, counts) + np.arange(total)]
+    slope = row_lengths(delta[edges[at, 0]] - delta[edges[at, 1]]) / np.maximum(lengths[at], 1e-12)
+    has = counts > 0
+    out[has] = np.maximum.reduceat(slope, offsets[has])
+    return out
 
 
 def millimetres(scale, smallest_face):
