@@ -44,5 +44,6 @@ def _clean_session(profile):
 
 
 def clean_session(profile):
-    """An AuditSession that has just run a full audit of the clean variant (a deep copy: each caller's own)."""
-    return copy.deepcopy(_clean_session(profile))
+    """An AuditSession that has just run a full audit of the clean variant (a deep copy: each caller's own;
+    the rulebook, which no session changes, is shared rather than copied with its name reader's caches)."""
+    return copy.deepcopy(_clean_session(profile), {id(RULEBOOK): RULEBOOK})
