@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from facs_audit_addon.core.geometry import region_words, rigid_domain, rigid_fit, rigid_shares, worst_vertices
+from facs_audit_addon.core.geometry import (region_words, rigid_domain, rigid_fit, rigid_shares, row_norms, runs,
+                                            worst_vertices)
 from facs_audit_addon.core.regions import RegionMasks
 
 
@@ -107,3 +108,13 @@ def test_edge_slopes_are_each_vertexs_steepest_edge():
     got = noise.slopes(delta, rows)
     assert got.dtype == np.float32 and got[0] == 0.0
     assert np.allclose(got, want, rtol=1e-5)
+
+
+def test_row_norms_are_numpys_norms_bit_for_bit():
+    rows = np.random.default_rng(3).standard_normal((7, 1001))
+    assert np.array_equal(row_norms(rows), np.linalg.norm(rows, axis=1))
+
+
+def test_runs_lists_each_run_from_its_start():
+    assert runs([10, 3, 7], [2, 0, 3]).tolist() == [10, 11, 7, 8, 9]
+    assert runs([], []).tolist() == []

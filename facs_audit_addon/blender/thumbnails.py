@@ -23,6 +23,8 @@ import numpy as np
 
 import bpy
 
+from ..core.geometry import runs
+
 #: picture side in pixels (the page shows them at 192 px; 256 costs ~1.5x the time)
 SIZE = 192
 #: most shapes pictured per rig (in report order): a rig with hundreds of flagged shapes stays quick
@@ -97,21 +99,12 @@ def _cropped_polygons(mesh, local, middle, side):
         starts, sizes = starts[order], sizes[order]
         whole = np.minimum.reduceat(inside[loop_vertices].astype(np.int8), starts) > 0
         starts, sizes = starts[whole], sizes[whole]
-    taken = np.repeat(starts, sizes) + _ranges(sizes)
+    taken = runs(starts, sizes)
     kept_vertices = np.unique(loop_vertices[taken])
     remap = np.full(len(local), -1, dtype=np.int32)
     remap[kept_vertices] = np.arange(len(kept_vertices), dtype=np.int32)
     new_starts = (np.cumsum(sizes) - sizes).astype(np.int32)
     return kept_vertices, (new_starts, sizes, remap[loop_vertices[taken]])
-
-
-def _ranges(sizes):
-    """0..size-1 for each size, concatenated."""
-    total = int(sizes.sum())
-    if not total:
-        return np.zeros(0, dtype=np.int32)
-    offsets = np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return (np.arange(total) - offsets).astype(np.int32)
 
 
 def _stage(keep, polygons, local, middle, side, size):

@@ -8,6 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .geometry import row_norms
 from .model import Finding
 from .scratch import new_array
 
@@ -229,7 +230,7 @@ class AuditContext:
                 # np.take gathers the columns of a (k, n, 3) array 3-4x quicker than deltas[:, keep]
                 picked = deltas if side == "B" else np.take(deltas, keep, axis=1)
                 flat = picked.reshape(len(deltas), -1).astype(np.float64)
-                flat = (flat, _row_norms(flat))
+                flat = (flat, row_norms(flat))
             held[side] = flat
         return held[side]
 
@@ -394,16 +395,6 @@ def _peak_update(motion, peak, row, rows):
         peak[higher] = motion[i][higher]
         row[higher] = i
     return peak, row
-
-
-def _row_norms(rows):
-    """(k,) lengths of the rows of a (k, m) float64 array: ``np.linalg.norm(rows, axis=1)``'s sums, bit
-    for bit, squared into one row-sized buffer. The norm's two whole-array temporaries (conj() copies a
-    real array) cost more in fresh pages than the sums: 10-19% of the Rocketbox male's audit (py-spy)."""
-    squares, out = np.empty(rows.shape[1]), np.empty(len(rows))
-    for i, row in enumerate(rows):
-        out[i] = np.add.reduce(np.multiply(row, row, out=squares))
-    return np.sqrt(out)
 
 
 def _energy(motion, weights):

@@ -42,6 +42,24 @@ def row_lengths(vectors):
     return np.sqrt(row_squares(vectors))
 
 
+def row_norms(rows):
+    """(k,) float64 lengths of the rows of a (k, m) float64 array: ``np.linalg.norm(rows, axis=1)``'s sums,
+    bit for bit, squared into one row-sized buffer. The norm's two whole-array temporaries (``conj()``
+    copies a real array) cost more in fresh pages than the sums on a rig's flattened deltas."""
+    squares, out = np.empty(rows.shape[1]), np.empty(len(rows))
+    for i, row in enumerate(rows):
+        out[i] = np.add.reduce(np.multiply(row, row, out=squares))
+    return np.sqrt(out)
+
+
+def runs(starts, sizes):
+    """(sizes.sum(),) int64: ``starts[i], starts[i] + 1, ..., starts[i] + sizes[i] - 1`` for each i, one
+    after the other (the slots of variable-length runs: a polygon's loops, a vertex's incident edges)."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    offsets = np.cumsum(sizes) - sizes
+    return np.repeat(np.asarray(starts, dtype=np.int64) - offsets, sizes) + np.arange(int(sizes.sum()))
+
+
 def columns(points):
     """(3, m) contiguous copy of (m, 3) points: numpy reduces and combines the columns of an (m, 3)
     array about ten times slower than the rows of this copy."""

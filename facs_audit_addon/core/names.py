@@ -438,8 +438,7 @@ def _three_parts(text, ends, strip, read):
 def _combination(name, parents):
     """The ParsedName of a combination: its first parent's action, side and variant, and its parents."""
     first = parents[0]
-    return _new_tuple(ParsedName, (name, first.au, first.side, first.variant, first.convention, "", parents, "",
-                                   False))
+    return _parsed(name, first.convention, first.au, first.side, first.variant, "", "", False, parents)
 
 
 def _longest_first(words):

@@ -9,6 +9,7 @@ resembles most among the rig's own shapes (cosine of the deltas, on the shape's 
 
 import numpy as np
 
+from ..geometry import row_norms
 from ..text import listing
 from .conflation import conflation_hits
 from .former import former_meaning
@@ -100,7 +101,7 @@ def _resemblance(ctx, i, name, parsed, tagged):
             keep = ctx.side_vertices(side)
             mine = deltas[i][keep].reshape(-1).astype(np.float64)
             theirs = np.take(deltas[rows], keep, axis=1).reshape(len(rows), -1).astype(np.float64)
-            their_norms = np.linalg.norm(theirs, axis=1)
+            their_norms = row_norms(theirs)
         norms = their_norms * np.linalg.norm(mine)
         cosines = (theirs @ mine) / np.where(norms > 0, norms, 1.0)
         for value, (_, other, q) in zip(cosines, members):
